@@ -1,0 +1,77 @@
+/* vmshift: per-thread error recording (see errors.h). */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+
+static __thread char *last_error;
+static __thread int last_errno;
+
+static void
+replace (char *msg, int errnum)
+{
+  free (last_error);
+  last_error = msg;
+  last_errno = errnum;
+}
+
+void
+set_error (int errnum, const char *fs, ...)
+{
+  va_list args;
+  char *msg = NULL, *full = NULL;
+
+  va_start (args, fs);
+  if (vasprintf (&msg, fs, args) == -1)
+    msg = NULL;
+  va_end (args);
+
+  if (msg && errnum != 0) {
+    if (asprintf (&full, "%s: %s", msg, strerror (errnum)) == -1)
+      full = NULL;
+    free (msg);
+    msg = full;
+  }
+  replace (msg, errnum);
+}
+
+void
+prefix_error (const char *fs, ...)
+{
+  va_list args;
+  char *prefix = NULL, *full = NULL;
+
+  va_start (args, fs);
+  if (vasprintf (&prefix, fs, args) == -1)
+    prefix = NULL;
+  va_end (args);
+  if (prefix == NULL)
+    return;
+  if (asprintf (&full, "%s: %s", prefix, get_error ()) == -1)
+    full = NULL;
+  free (prefix);
+  if (full)
+    replace (full, last_errno);
+}
+
+const char *
+get_error (void)
+{
+  return last_error ? last_error : "unknown error";
+}
+
+int
+get_errno (void)
+{
+  return last_errno;
+}
+
+void
+clear_error (void)
+{
+  replace (NULL, 0);
+}

@@ -1,0 +1,87 @@
+/* v2v: convert foreign virtual machines to KVM.  Subcommand dispatch. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "v2v.h"
+
+int verbose;
+bool quiet;
+bool machine_readable;
+
+noreturn void
+die_error (void)
+{
+  fprintf (stderr, "v2v: error: %s\n", get_error ());
+  exit (EXIT_FAILURE);
+}
+
+noreturn void
+die (const char *fmt, ...)
+{
+  va_list args;
+
+  fputs ("v2v: error: ", stderr);
+  va_start (args, fmt);
+  vfprintf (stderr, fmt, args);
+  va_end (args);
+  fputc ('\n', stderr);
+  exit (EXIT_FAILURE);
+}
+
+void
+debug (const char *fmt, ...)
+{
+  va_list args;
+
+  if (!verbose)
+    return;
+  fputs ("v2v: ", stderr);
+  va_start (args, fmt);
+  vfprintf (stderr, fmt, args);
+  va_end (args);
+  fputc ('\n', stderr);
+}
+
+static void
+usage (FILE *fp)
+{
+  fprintf (fp,
+"usage: v2v convert SOURCE [--to kvm] -o OUTPUT [options]\n"
+"       v2v inspect SOURCE [--from TYPE]\n"
+"       v2v --version | --help\n"
+"\n"
+"Subcommands:\n"
+"  convert   convert a foreign VM into a KVM guest\n"
+"  inspect   print the source VM's description as JSON\n"
+"\n"
+"'v2v SUBCOMMAND --help' lists each one's options.  See v2v(1).\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2) {
+    usage (stderr);
+    return EXIT_FAILURE;
+  }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0) {
+    usage (stdout);
+    return EXIT_SUCCESS;
+  }
+  if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-V") == 0) {
+    printf ("v2v %s\n", PACKAGE_VERSION);
+    return EXIT_SUCCESS;
+  }
+  if (strcmp (argv[1], "convert") == 0)
+    return cmd_convert (argc - 1, argv + 1);
+  if (strcmp (argv[1], "inspect") == 0)
+    return cmd_inspect (argc - 1, argv + 1);
+  fprintf (stderr, "v2v: error: unknown subcommand '%s'\n", argv[1]);
+  usage (stderr);
+  return EXIT_FAILURE;
+}
