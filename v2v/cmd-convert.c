@@ -1,9 +1,332 @@
-/* v2v convert: placeholder until the pipeline lands. */
+/* v2v convert: read a foreign VM, convert its guest on overlays, copy
+ * what matters, and write the KVM guest.
+ */
 #include <config.h>
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accel.h"
+#include "cleanups.h"
+#include "command.h"
+#include "copy-engine.h"
+#include "errors.h"
+#include "guest.h"
+#include "input.h"
+#include "json.h"
+#include "output.h"
+#include "progress.h"
 #include "v2v.h"
+#include "vm.h"
+
+struct convert_options {
+  const char *source;
+  const char *from;
+  const char *output;
+  struct output_settings s;
+  bool verify;
+};
+
+/* The output being written, for the signal handler. */
+static struct output *volatile current_output;
+
+static void
+on_signal (int sig)
+{
+  output_emergency_cleanup (current_output);
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+static void
+usage (FILE *fp)
+{
+  fprintf (fp,
+"usage: v2v convert SOURCE [--to kvm] -o OUTPUT [options]\n"
+"\n"
+"Converts the VM described by SOURCE (a VMware .vmx) into a KVM guest.\n"
+"The source is only read.\n"
+"\n"
+"  -o, --output DIR|libvirt:URI  write NAME.xml and disks to DIR, or define\n"
+"                                the guest through libvirt at URI\n"
+"  -O, --format qcow2|raw        format of the written disks (qcow2)\n"
+"      --storage DIR             where disks go with -o libvirt:\n"
+"                                (/var/lib/libvirt/images)\n"
+"      --start                   start the guest after defining it\n"
+"      --to kvm                  the target hypervisor (only kvm)\n"
+"      --from TYPE               input type instead of detecting it (%s)\n"
+"  -n, --name NAME               name of the new guest (the source's)\n"
+"      --network NAME            connect NICs to libvirt network NAME\n"
+"                                (default)\n"
+"      --bridge BRIDGE           connect NICs to host bridge BRIDGE\n"
+"      --user-net                connect NICs to QEMU user networking\n"
+"      --verify                  read back and compare every block copied\n"
+"  -v, --verbose                 say what each step does and how long\n"
+"                                it takes (twice: libguestfs debug too)\n"
+"  -q, --quiet                   no progress bar or summary\n"
+"      --machine-readable        JSON lines on stdout for tools\n"
+"  -h, --help                    this help\n", input_names ());
+}
+
+static void
+parse_options (int argc, char **argv, struct convert_options *o)
+{
+  enum { OPT_STORAGE = 256, OPT_START, OPT_TO, OPT_FROM, OPT_NETWORK,
+         OPT_BRIDGE, OPT_USER_NET, OPT_VERIFY, OPT_MR };
+  static const struct option long_options[] = {
+    { "output", required_argument, NULL, 'o' },
+    { "format", required_argument, NULL, 'O' },
+    { "storage", required_argument, NULL, OPT_STORAGE },
+    { "start", no_argument, NULL, OPT_START },
+    { "to", required_argument, NULL, OPT_TO },
+    { "from", required_argument, NULL, OPT_FROM },
+    { "name", required_argument, NULL, 'n' },
+    { "network", required_argument, NULL, OPT_NETWORK },
+    { "bridge", required_argument, NULL, OPT_BRIDGE },
+    { "user-net", no_argument, NULL, OPT_USER_NET },
+    { "verify", no_argument, NULL, OPT_VERIFY },
+    { "verbose", no_argument, NULL, 'v' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "machine-readable", no_argument, NULL, OPT_MR },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  int c;
+
+  memset (o, 0, sizeof *o);
+  o->s.format = "qcow2";
+  o->s.net_mode = NET_NETWORK;
+  o->s.net_name = "default";
+  while ((c = getopt_long (argc, argv, "o:O:n:vqh", long_options,
+                           NULL)) != -1) {
+    switch (c) {
+      case 'o': o->output = optarg; break;
+      case 'O': o->s.format = optarg; break;
+      case OPT_STORAGE: o->s.storage = optarg; break;
+      case OPT_START: o->s.start = true; break;
+      case OPT_TO:
+        if (strcmp (optarg, "kvm") != 0)
+          die ("--to '%s': only kvm is supported (v2p restore writes to "
+               "physical disks)", optarg);
+        break;
+      case OPT_FROM: o->from = optarg; break;
+      case 'n': o->s.name = optarg; break;
+      case OPT_NETWORK:
+        o->s.net_mode = NET_NETWORK;
+        o->s.net_name = optarg;
+        break;
+      case OPT_BRIDGE:
+        o->s.net_mode = NET_BRIDGE;
+        o->s.net_name = optarg;
+        break;
+      case OPT_USER_NET: o->s.net_mode = NET_USER; break;
+      case OPT_VERIFY: o->verify = true; break;
+      case 'v': verbose++; break;
+      case 'q': quiet = true; break;
+      case OPT_MR: machine_readable = true; break;
+      case 'h': usage (stdout); exit (EXIT_SUCCESS);
+      default: usage (stderr); exit (EXIT_FAILURE);
+    }
+  }
+  if (optind != argc - 1) {
+    usage (stderr);
+    exit (EXIT_FAILURE);
+  }
+  o->source = argv[optind];
+  if (o->output == NULL)
+    die ("-o OUTPUT is required (a directory, or libvirt:URI)");
+  if (strcmp (o->s.format, "qcow2") != 0 && strcmp (o->s.format, "raw") != 0)
+    die ("-O '%s': the output format must be qcow2 or raw", o->s.format);
+  if (o->s.start && strncmp (o->output, "libvirt:", 8) != 0)
+    die ("--start needs -o libvirt:URI");
+}
+
+/* Runs each conversion step, timing it. */
+static int
+convert_guest (struct output *out, const struct vm *vm)
+{
+  char **overlays = calloc (vm->disks.len + 1, sizeof (char *));
+  struct guest gs;
+  double t;
+  int r = -1;
+
+  if (overlays == NULL) {
+    set_error (errno, "calloc");
+    return -1;
+  }
+  for (size_t i = 0; i < vm->disks.len; ++i) {
+    if (asprintf (&overlays[i], "%s/overlay-%zu.qcow2", out->workdir,
+                  i) == -1) {
+      overlays[i] = NULL;
+      set_error (errno, "asprintf");
+      goto out;
+    }
+    if (create_overlay (vm->disks.ptr[i].path, vm->disks.ptr[i].format,
+                        overlays[i]) == -1)
+      goto out;
+  }
+  t = now_seconds ();
+  if (!quiet)
+    fprintf (stderr, "v2v: starting the conversion appliance (%s)\n",
+             accel_name ());
+  if (guest_open (&gs, vm, overlays, "qcow2", TARGET_KVM,
+                  verbose > 1) == -1) {
+    guest_close (&gs);
+    goto out;
+  }
+  debug ("appliance and inspection: %.1f s (%s %d.%d)", now_seconds () - t,
+         gs.distro, gs.major, gs.minor);
+  for (const struct guest_step *s = guest_steps (TARGET_KVM); s->name;
+       ++s) {
+    size_t before = gs.notes.len;
+    char fields[128];
+
+    t = now_seconds ();
+    if (s->run (&gs) == -1) {
+      prefix_error ("conversion step '%s'", s->name);
+      guest_close (&gs);
+      goto out;
+    }
+    debug ("step %-20s %6.2f s", s->name, now_seconds () - t);
+    for (size_t i = before; i < gs.notes.len; ++i)
+      debug ("  %s", gs.notes.ptr[i]);
+    snprintf (fields, sizeof fields, "\"step\": \"%s\", \"seconds\": %.3f",
+              s->name, now_seconds () - t);
+    event ("step", fields);
+  }
+  t = now_seconds ();
+  if (guest_close (&gs) == -1)
+    goto out;
+  debug ("appliance shutdown: %.1f s", now_seconds () - t);
+  r = 0;
+
+ out:
+  free_string_list (overlays);
+  return r;
+}
+
+/* Copies each overlay to its staged output disk. */
+static int
+copy_disks (struct output *out, const struct vm *vm, bool verify,
+            uint64_t *copied)
+{
+  *copied = 0;
+  for (size_t i = 0; i < vm->disks.len; ++i) {
+    CLEANUP_FREE char *overlay = NULL;
+    const char *label = strrchr (out->disk_final[i], '-') + 1;
+    CLEANUP_FREE char *dev = strndup (label, strcspn (label, "."));
+    struct progress p;
+    struct copy_stats st;
+    char fields[256];
+
+    if (asprintf (&overlay, "%s/overlay-%zu.qcow2", out->workdir, i) == -1) {
+      set_error (errno, "asprintf");
+      return -1;
+    }
+    struct copy_options co = {
+      .src = overlay, .src_format = "qcow2",
+      .dst = out->disk_tmp[i], .dst_format = out->s.format,
+      .progress = progress_update, .opaque = &p, .verify = verify,
+    };
+    progress_start (&p, dev ? dev : "disk");
+    if (copy_image (&co, &st) == -1) {
+      progress_end (&p);
+      return -1;
+    }
+    progress_end (&p);
+    /* The overlay is done with: free its space now. */
+    unlink (overlay);
+    *copied += st.written;
+    debug ("copy %s: %.1f s, %" PRIu64 " MiB of data read, %" PRIu64
+           " MiB written, virtual size %" PRIu64 " MiB", dev, st.seconds,
+           st.data >> 20, st.written >> 20, st.size >> 20);
+    snprintf (fields, sizeof fields, "\"disk\": \"%s\", \"size\": %" PRIu64
+              ", \"written\": %" PRIu64 ", \"seconds\": %.3f", dev, st.size,
+              st.written, st.seconds);
+    event ("copied", fields);
+  }
+  return 0;
+}
+
 int
 cmd_convert (int argc, char **argv)
 {
-  die ("convert: not implemented yet");
+  struct convert_options o;
+  struct input *in;
+  struct vm vm;
+  struct output *out;
+  double t0 = now_seconds ();
+  uint64_t copied;
+
+  parse_options (argc, argv, &o);
+
+  in = input_open (o.source, o.from);
+  if (in == NULL)
+    die_error ();
+  if (input_describe (in, &vm) == -1) {
+    input_close (in);
+    die_error ();
+  }
+  input_close (in);
+  if (vm.disks.len == 0) {
+    vm_clear (&vm);
+    die ("'%s' has no disks to convert", o.source);
+  }
+  if (o.s.name == NULL)
+    o.s.name = vm.name;
+
+  out = output_open (o.output, &o.s);
+  if (out == NULL) {
+    vm_clear (&vm);
+    die_error ();
+  }
+  current_output = out;
+  signal (SIGINT, on_signal);
+  signal (SIGTERM, on_signal);
+  signal (SIGHUP, on_signal);
+
+  if (output_plan_disks (out, &vm) == -1
+      || convert_guest (out, &vm) == -1
+      || copy_disks (out, &vm, o.verify, &copied) == -1
+      || output_commit (out, &vm) == -1) {
+    CLEANUP_FREE char *msg = strdup (get_error ());
+    bool kept = out->committed;
+    signal (SIGINT, SIG_DFL);
+    signal (SIGTERM, SIG_DFL);
+    current_output = NULL;
+    output_close (out);
+    vm_clear (&vm);
+    if (kept)
+      die ("%s", msg ? msg : "failed");
+    die ("%s (nothing was written)", msg ? msg : "failed");
+  }
+  signal (SIGINT, SIG_DFL);
+  signal (SIGTERM, SIG_DFL);
+  current_output = NULL;
+
+  if (!quiet && !machine_readable) {
+    fprintf (stderr, "v2v: '%s' converted in %.1f s: %zu disk(s), %.1f MiB "
+             "written\n", o.s.name, now_seconds () - t0, vm.disks.len,
+             copied / 1048576.0);
+    if (strncmp (o.output, "libvirt:", 8) == 0)
+      fprintf (stderr, "v2v: defined as '%s' at %s%s\n", o.s.name,
+               o.output + 8, o.s.start ? " and started" : "");
+    else
+      fprintf (stderr, "v2v: wrote %s/%s.xml\n", out->storage, o.s.name);
+  }
+  if (machine_readable) {
+    char fields[512];
+    snprintf (fields, sizeof fields, "\"name\": \"%s\", \"seconds\": %.3f, "
+              "\"written\": %" PRIu64, o.s.name, now_seconds () - t0,
+              copied);
+    event ("done", fields);
+  }
+  output_close (out);
+  vm_clear (&vm);
+  return EXIT_SUCCESS;
 }

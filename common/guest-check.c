@@ -1,0 +1,49 @@
+/* vmshift: refuse guests that cannot be converted safely.
+ *
+ * Dirty filesystems are refused when the guest is opened (guest-open.c),
+ * before mounting would replay their journals.  This step refuses a guest
+ * that was hibernated: its memory image in swap would resume against
+ * disks that the conversion changed.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanups.h"
+#include "errors.h"
+#include "guest.h"
+
+static const char *const hibernation_signatures[] = {
+  "S1SUSPEND", "S2SUSPEND", "ULSUSPEND", "LINHIB0001", NULL,
+};
+
+int
+guest_check (struct guest *gs)
+{
+  CLEANUP_FREE_STRING_LIST char **fss = guestfs_list_filesystems (gs->g);
+
+  for (size_t i = 0; fss && fss[i] && fss[i + 1]; i += 2) {
+    CLEANUP_FREE char *sig = NULL;
+    size_t n;
+
+    if (strcmp (fss[i + 1], "swap") != 0)
+      continue;
+    /* The signature sits in the last 10 bytes of the first 4 KiB page. */
+    sig = guestfs_pread_device (gs->g, fss[i], 10, 4096 - 10, &n);
+    if (sig == NULL || n != 10)
+      continue;
+    for (size_t k = 0; hibernation_signatures[k]; ++k) {
+      const char *s = hibernation_signatures[k];
+      if (memcmp (sig, s, strlen (s)) == 0) {
+        set_error (0, "the guest is hibernated (swap %s holds a "
+                   "hibernation image); boot it and shut it down "
+                   "properly, then convert again", fss[i]);
+        return -1;
+      }
+    }
+  }
+  guest_note (gs, "check: %s %d.%d, root %s, %s", gs->distro, gs->major,
+              gs->minor, gs->root, gs->systemd ? "systemd" : "no systemd");
+  return 0;
+}

@@ -1,0 +1,242 @@
+/* vmshift: launching and closing the conversion appliance (guest.h). */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accel.h"
+#include "cleanups.h"
+#include "errors.h"
+#include "guest.h"
+
+/* Records libguestfs's last error as ours, prefixed with what we did. */
+static void
+set_guestfs_error (guestfs_h *g, const char *what)
+{
+  const char *msg = guestfs_last_error (g);
+  set_error (0, "%s: %s", what, msg ? msg : "libguestfs failed");
+}
+
+void
+guest_note (struct guest *gs, const char *fmt, ...)
+{
+  va_list args;
+  char *s;
+
+  va_start (args, fmt);
+  if (vasprintf (&s, fmt, args) == -1)
+    s = NULL;
+  va_end (args);
+  if (s && string_vector_append (&gs->notes, s) == -1)
+    free (s);
+}
+
+/* A journalled ext filesystem that was not cleanly unmounted would be
+ * replayed on mount; converting it means converting a guest that was
+ * running or crashed.  Refuse, naming the filesystem.
+ */
+static int
+check_clean (guestfs_h *g, const char *dev)
+{
+  CLEANUP_FREE_STRING_LIST char **kv = NULL;
+  CLEANUP_FREE char *type = guestfs_vfs_type (g, dev);
+
+  if (type == NULL || strncmp (type, "ext", 3) != 0)
+    return 0;
+  kv = guestfs_tune2fs_l (g, dev);
+  if (kv == NULL)
+    return 0;
+  for (size_t i = 0; kv[i] && kv[i + 1]; i += 2) {
+    if ((strcmp (kv[i], "Filesystem features") == 0
+         && strstr (kv[i + 1], "needs_recovery"))
+        || (strcmp (kv[i], "Filesystem state") == 0
+            && strcmp (kv[i + 1], "clean") != 0)) {
+      set_error (0, "filesystem %s in the guest was not cleanly unmounted "
+                 "(%s); shut the VM down cleanly and try again", dev,
+                 kv[i + 1]);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int
+compare_mountpoints (const void *a, const void *b)
+{
+  const char *const *x = a, *const *y = b;
+  size_t lx = strlen (x[0]), ly = strlen (y[0]);
+  return lx < ly ? -1 : lx > ly ? 1 : strcmp (x[0], y[0]);
+}
+
+static int
+mount_guest (struct guest *gs)
+{
+  CLEANUP_FREE_STRING_LIST char **mps = NULL;
+  size_t n = 0;
+
+  mps = guestfs_inspect_get_mountpoints (gs->g, gs->root);
+  if (mps == NULL) {
+    set_guestfs_error (gs->g, "inspection");
+    return -1;
+  }
+  while (mps[n])
+    n += 2;
+  qsort (mps, n / 2, 2 * sizeof (char *), compare_mountpoints);
+  for (size_t i = 0; i < n; i += 2)
+    if (check_clean (gs->g, mps[i + 1]) == -1)
+      return -1;
+  for (size_t i = 0; i < n; i += 2) {
+    if (guestfs_mount_options (gs->g, "", mps[i + 1], mps[i]) == -1) {
+      set_guestfs_error (gs->g, "mounting the guest's filesystems");
+      prefix_error ("%s on %s", mps[i + 1], mps[i]);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int
+inspect (struct guest *gs)
+{
+  CLEANUP_FREE_STRING_LIST char **roots = guestfs_inspect_os (gs->g);
+  guestfs_h *g = gs->g;
+
+  if (roots == NULL) {
+    set_guestfs_error (g, "inspecting the guest");
+    return -1;
+  }
+  if (roots[0] == NULL) {
+    set_error (0, "no operating system was found on the guest's disks");
+    return -1;
+  }
+  if (roots[1] != NULL) {
+    set_error (0, "the guest's disks hold more than one operating system "
+               "(%s, %s): multi-boot guests are not supported",
+               roots[0], roots[1]);
+    return -1;
+  }
+  gs->root = strdup (roots[0]);
+  gs->type = guestfs_inspect_get_type (g, gs->root);
+  gs->distro = guestfs_inspect_get_distro (g, gs->root);
+  gs->package_format = guestfs_inspect_get_package_format (g, gs->root);
+  gs->major = guestfs_inspect_get_major_version (g, gs->root);
+  gs->minor = guestfs_inspect_get_minor_version (g, gs->root);
+  if (!gs->root || !gs->type || !gs->distro || !gs->package_format) {
+    set_guestfs_error (g, "inspecting the guest");
+    return -1;
+  }
+  if (strcmp (gs->type, "linux") != 0) {
+    set_error (0, "the guest's operating system is '%s': only Linux "
+               "guests can be converted", gs->type);
+    return -1;
+  }
+  return 0;
+}
+
+int
+guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
+            const char *overlay_format, enum guest_target target,
+            bool verbose)
+{
+  guestfs_h *g;
+
+  memset (gs, 0, sizeof *gs);
+  gs->vm = vm;
+  gs->target = target;
+  gs->uefi = vm->firmware == FIRMWARE_UEFI;
+
+  g = gs->g = guestfs_create ();
+  if (g == NULL) {
+    set_error (errno, "could not create a libguestfs handle");
+    return -1;
+  }
+  guestfs_set_error_handler (g, NULL, NULL);
+  if (verbose) {
+    guestfs_set_verbose (g, 1);
+    guestfs_set_trace (g, 1);
+  }
+  if (!accel_kvm_usable ()
+      && guestfs_set_backend_setting (g, "force_tcg", "") == -1) {
+    set_guestfs_error (g, "libguestfs");
+    return -1;
+  }
+  for (size_t i = 0; overlays[i]; ++i) {
+    if (guestfs_add_drive_opts (g, overlays[i],
+                                GUESTFS_ADD_DRIVE_OPTS_FORMAT, overlay_format,
+                                GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe",
+                                GUESTFS_ADD_DRIVE_OPTS_DISCARD, "besteffort",
+                                -1) == -1) {
+      set_guestfs_error (g, overlays[i]);
+      return -1;
+    }
+  }
+  if (guestfs_launch (g) == -1) {
+    set_guestfs_error (g, "starting the libguestfs appliance "
+                       "(run libguestfs-test-tool to diagnose)");
+    return -1;
+  }
+  gs->devices = guestfs_list_devices (g);
+  if (gs->devices == NULL) {
+    set_guestfs_error (g, "listing disks");
+    return -1;
+  }
+  if (inspect (gs) == -1 || mount_guest (gs) == -1)
+    return -1;
+  gs->systemd = guestfs_exists (g, "/lib/systemd/systemd") > 0
+    || guestfs_exists (g, "/usr/lib/systemd/systemd") > 0;
+  return 0;
+}
+
+int
+guest_close (struct guest *gs)
+{
+  int r = 0;
+
+  if (gs->g) {
+    if (gs->root) {
+      if (guestfs_umount_all (gs->g) == -1 || guestfs_sync (gs->g) == -1) {
+        set_guestfs_error (gs->g, "unmounting the guest");
+        r = -1;
+      }
+    }
+    if (guestfs_shutdown (gs->g) == -1 && r == 0) {
+      set_guestfs_error (gs->g, "shutting down the appliance");
+      r = -1;
+    }
+    guestfs_close (gs->g);
+  }
+  free (gs->root);
+  free (gs->type);
+  free (gs->distro);
+  free (gs->package_format);
+  free_string_list (gs->devices);
+  string_vector_iter (&gs->kernels, (void (*) (char *)) free);
+  string_vector_reset (&gs->kernels);
+  string_vector_iter (&gs->notes, (void (*) (char *)) free);
+  string_vector_reset (&gs->notes);
+  netcfg_names_free (&gs->nics);
+  memset (gs, 0, sizeof *gs);
+  return r;
+}
+
+const struct guest_step *
+guest_steps (enum guest_target target)
+{
+  static const struct guest_step kvm_steps[] = {
+    { "check", guest_check },
+    { "remove-vmware-tools", guest_remove_vmware_tools },
+    { "device-names", guest_fix_device_names },
+    { "bootloader", guest_fix_bootloader },
+    { "nic-names", guest_pin_nics },
+    { "initramfs", guest_add_virtio },
+    { "uefi-fallback", guest_uefi_fallback },
+    { "selinux", guest_selinux_relabel },
+    { "trim", guest_trim },
+    { NULL, NULL },
+  };
+
+  (void) target;
+  return kvm_steps;
+}

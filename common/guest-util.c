@@ -1,0 +1,215 @@
+/* vmshift: helpers shared by the guest conversion steps (guest.h). */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanups.h"
+#include "errors.h"
+#include "devname.h"
+#include "guest.h"
+
+static void
+set_guestfs_error (guestfs_h *g, const char *path)
+{
+  const char *msg = guestfs_last_error (g);
+  set_error (0, "'%s' in the guest: %s", path, msg ? msg : "failed");
+}
+
+char *
+guest_read_file (struct guest *gs, const char *path, size_t max,
+                 bool *exists)
+{
+  CLEANUP_FREE char *real = NULL;
+  struct guestfs_statns *st;
+  char *buf;
+  size_t size;
+  int64_t fsize;
+  bool regular;
+
+  if (exists)
+    *exists = true;
+  if (guestfs_exists (gs->g, path) <= 0) {
+    if (exists) {
+      *exists = false;
+      return NULL;
+    }
+    set_error (0, "'%s' does not exist in the guest", path);
+    return NULL;
+  }
+  /* Resolve symlinks inside the guest, then insist on a regular file of
+   * bounded size: a hostile guest may point /etc/fstab anywhere.
+   */
+  real = guestfs_realpath (gs->g, path);
+  if (real == NULL) {
+    set_guestfs_error (gs->g, path);
+    return NULL;
+  }
+  st = guestfs_lstatns (gs->g, real);
+  if (st == NULL) {
+    set_guestfs_error (gs->g, path);
+    return NULL;
+  }
+  regular = (st->st_mode & 0170000) == 0100000;
+  fsize = st->st_size;
+  guestfs_free_statns (st);
+  if (!regular) {
+    set_error (0, "'%s' in the guest is not a regular file", path);
+    return NULL;
+  }
+  if (fsize < 0 || (uint64_t) fsize > max) {
+    set_error (0, "'%s' in the guest is too large (%lld bytes, limit %zu)",
+               path, (long long) fsize, max);
+    return NULL;
+  }
+  buf = guestfs_read_file (gs->g, real, &size);
+  if (buf == NULL) {
+    set_guestfs_error (gs->g, path);
+    return NULL;
+  }
+  /* read_file NUL-terminates; embedded NULs make it binary, not config. */
+  if (memchr (buf, '\0', size) != NULL) {
+    free (buf);
+    set_error (0, "'%s' in the guest is not a text file", path);
+    return NULL;
+  }
+  return buf;
+}
+
+char *
+guest_read_binary (struct guest *gs, const char *path, size_t max,
+                   size_t *len)
+{
+  char tmpl[] = "/tmp/vmshift-dl-XXXXXX";
+  CLEANUP_CLOSE int fd = mkstemp (tmpl);
+  struct stat st;
+  char *buf;
+  char fdpath[64];
+
+  if (fd == -1) {
+    set_error (errno, "mkstemp");
+    return NULL;
+  }
+  unlink (tmpl);
+  snprintf (fdpath, sizeof fdpath, "/dev/fd/%d", fd);
+  if (guestfs_download (gs->g, path, fdpath) == -1) {
+    set_guestfs_error (gs->g, path);
+    return NULL;
+  }
+  if (fstat (fd, &st) == -1) {
+    set_error (errno, "fstat");
+    return NULL;
+  }
+  if ((uint64_t) st.st_size > max) {
+    set_error (0, "'%s' in the guest is too large (%lld bytes, limit %zu)",
+               path, (long long) st.st_size, max);
+    return NULL;
+  }
+  buf = malloc (st.st_size + 1);
+  if (buf == NULL) {
+    set_error (errno, "malloc");
+    return NULL;
+  }
+  if (pread (fd, buf, st.st_size, 0) != st.st_size) {
+    free (buf);
+    set_error (errno, "reading the copy of '%s'", path);
+    return NULL;
+  }
+  buf[st.st_size] = '\0';
+  *len = st.st_size;
+  return buf;
+}
+
+int
+guest_write_file (struct guest *gs, const char *path, const char *content,
+                  size_t len)
+{
+  CLEANUP_FREE char *real = NULL;
+
+  if (guestfs_exists (gs->g, path) > 0) {
+    real = guestfs_realpath (gs->g, path);
+    if (real == NULL) {
+      set_guestfs_error (gs->g, path);
+      return -1;
+    }
+  }
+  if (guestfs_write (gs->g, real ? real : path, content, len) == -1) {
+    set_guestfs_error (gs->g, path);
+    return -1;
+  }
+  return 0;
+}
+
+/* Does the disk's source bus take part in a family of kernel names? */
+static bool
+bus_in_family (enum vm_bus bus, const char *family)
+{
+  if (strcmp (family, "sd") == 0)
+    return bus == BUS_SCSI || bus == BUS_SATA || bus == BUS_IDE
+      || bus == BUS_UNKNOWN;
+  if (strcmp (family, "hd") == 0)
+    return bus == BUS_IDE;
+  if (strcmp (family, "nvme") == 0)
+    return bus == BUS_NVME;
+  return true;    /* vd, xvd: every disk, in order */
+}
+
+/* The index (into vm->disks and gs->devices) of the disk a parsed
+ * device name means, or -1.
+ */
+static int
+disk_index (struct guest *gs, const struct devname *d)
+{
+  const struct vm *vm = gs->vm;
+  size_t ndev = 0;
+  int nth = d->nth;
+
+  while (gs->devices[ndev])
+    ndev++;
+  for (size_t i = 0; i < vm->disks.len && i < ndev; ++i) {
+    if (strcmp (d->family, "scsi") == 0) {
+      /* by-path: VMware puts unit N at SCSI target N. */
+      if (vm->disks.ptr[i].bus == BUS_SCSI && vm->disks.ptr[i].unit == nth)
+        return (int) i;
+    }
+    else if (bus_in_family (vm->disks.ptr[i].bus, d->family) && nth-- == 0)
+      return (int) i;
+  }
+  return -1;
+}
+
+char *
+guest_device_to_uuid (struct guest *gs, const char *devname)
+{
+  CLEANUP_FREE char *dev = NULL;
+  CLEANUP_FREE char *uuid = NULL;
+  struct devname d;
+  char *out;
+  int idx;
+
+  if (devname_parse (devname, &d) == -1
+      || (idx = disk_index (gs, &d)) < 0)
+    return NULL;
+  if (d.part > 0) {
+    if (asprintf (&dev, "%s%d", gs->devices[idx], d.part) == -1)
+      return NULL;
+  }
+  else if ((dev = strdup (gs->devices[idx])) == NULL)
+    return NULL;
+  uuid = guestfs_vfs_uuid (gs->g, dev);
+  if (uuid == NULL || uuid[0] == '\0')
+    return NULL;
+  if (asprintf (&out, "UUID=%s", uuid) == -1)
+    return NULL;
+  return out;
+}
+
+char *
+guest_uuid_mapper (void *gs, const char *devname)
+{
+  return guest_device_to_uuid (gs, devname);
+}

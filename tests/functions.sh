@@ -1,0 +1,135 @@
+# vmshift test helpers, sourced by every tests/test-*.sh.
+#
+#   requires CMD...          skip (exit 77) unless each command exists
+#   skip "why"               skip with a reason
+#   fail "why"               fail with a reason
+#   cleanup_fn CMD ARGS...   run CMD at exit (last registered runs first)
+#   $VG                      valgrind wrapper when the harness sets it
+#   fixture bios|uefi        path of the cached Debian VMware guest
+#   kvm_or_tcg               "kvm" if QEMU can run KVM guests here, else "tcg"
+#   boot_probe DISK FMT MAC FIRMWARE LOG
+#                            boot DISK as a KVM guest (q35, virtio disk,
+#                            virtio-net with MAC on QEMU user networking,
+#                            serial to LOG) until the guest's probe says
+#                            "VMSHIFT-PROBE done"; fails on timeout
+#   probe_value LOG KEY      the value of "VMSHIFT-PROBE KEY=..." in LOG
+#   md5_of FILE...           checksums, to prove a source unchanged
+
+set -e
+set -o pipefail
+
+top=${VMSHIFT_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+test_name=$(basename "$0" .sh)
+VG=${VG:-}
+export LIBGUESTFS_CACHEDIR=${LIBGUESTFS_CACHEDIR:-/var/tmp}
+
+_cleanups=()
+cleanup_fn ()
+{
+  _cleanups=("$*" "${_cleanups[@]}")
+}
+_run_cleanups ()
+{
+  local rc=$?
+  for c in "${_cleanups[@]}"; do
+    eval "$c" || :
+  done
+  exit $rc
+}
+trap _run_cleanups EXIT
+
+skip ()
+{
+  echo "$test_name: SKIP: $*" >&2
+  exit 77
+}
+
+fail ()
+{
+  echo "$test_name: FAIL: $*" >&2
+  exit 1
+}
+
+requires ()
+{
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 || skip "'$c' is not installed"
+  done
+}
+
+# A private scratch directory, removed at exit.
+scratch ()
+{
+  local d
+  d=$(mktemp -d "${TMPDIR:-/tmp}/$test_name.XXXXXX")
+  cleanup_fn rm -rf "$d"
+  echo "$d"
+}
+
+fixture ()
+{
+  "$top/tests/fixtures/fixture.sh" get "$1"
+}
+
+kvm_or_tcg ()
+{
+  if [ -n "${VMSHIFT_ACCEL:-}" ]; then
+    echo "$VMSHIFT_ACCEL"
+  elif [ -w /dev/kvm ] &&
+       printf '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n' |
+         qemu-system-x86_64 -accel kvm -nodefaults -display none \
+           -machine pc -cpu host -m 16 -S -qmp stdio >/dev/null 2>&1; then
+    echo kvm
+  else
+    echo tcg
+  fi
+}
+
+boot_probe ()
+{
+  local disk=$1 fmt=$2 mac=$3 firmware=$4 log=$5
+  local timeout=${BOOT_TIMEOUT:-400} accel cpu vars pid i fw=()
+
+  accel=$(kvm_or_tcg)
+  cpu=max
+  [ "$accel" = kvm ] && cpu=host
+  if [ "$firmware" = uefi ]; then
+    vars=$(mktemp "${TMPDIR:-/tmp}/ovmf-vars.XXXXXX")
+    cleanup_fn rm -f "$vars"
+    cp /usr/share/OVMF/OVMF_VARS_4M.fd "$vars"      # empty NVRAM
+    fw=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
+        -drive if=pflash,format=raw,file="$vars")
+  fi
+  : > "$log"
+  qemu-system-x86_64 -accel "$accel" -machine q35 -cpu "$cpu" -m 1024 \
+    -smp 2 -nodefaults -display none -vga none -no-reboot \
+    "${fw[@]}" \
+    -drive file="$disk",format="$fmt",if=virtio,snapshot=on \
+    -netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac="$mac" \
+    -serial file:"$log" &
+  pid=$!
+  cleanup_fn "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+  for ((i = 0; i < timeout; i++)); do
+    if grep -q 'VMSHIFT-PROBE done' "$log"; then
+      kill "$pid" 2>/dev/null || :
+      wait "$pid" 2>/dev/null || :
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  kill "$pid" 2>/dev/null || :
+  echo "--- serial console (last 40 lines) ---" >&2
+  tail -n 40 "$log" | tr -d '\r' >&2
+  fail "the guest did not finish booting within ${timeout}s"
+}
+
+probe_value ()
+{
+  tr -d '\r' < "$1" | sed -n "s/^VMSHIFT-PROBE $2=//p" | head -n 1
+}
+
+md5_of ()
+{
+  md5sum "$@" | awk '{print $1}' | tr '\n' ' '
+}
