@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "cpio-overlay.h"
 #include "errors.h"
@@ -64,7 +65,6 @@ cpio_overlay_new (void)
     goto err1;
   }
   if (archive_write_set_format_cpio_newc (co->a) != ARCHIVE_OK
-      || archive_write_add_filter_gzip (co->a) != ARCHIVE_OK
       || archive_write_set_bytes_per_block (co->a, 0) != ARCHIVE_OK
       || archive_write_open (co->a, co, NULL, write_cb, NULL) != ARCHIVE_OK) {
     set_archive_error (co, "setting up");
@@ -143,19 +143,93 @@ cpio_overlay_add_file (struct cpio_overlay *co, const char *name,
   return add_entry (co, name, S_IFREG | (mode & 07777), data, len);
 }
 
+/* gzip: libarchive's raw format writes the bytes as they are through
+ * its gzip filter.
+ */
+static int
+compress_gzip (const char *in, size_t inlen, char **buf, size_t *len)
+{
+  struct cpio_overlay out = { 0 };
+  struct archive_entry *e = archive_entry_new ();
+  struct archive *a = archive_write_new ();
+  int r = -1;
+
+  if (a == NULL || e == NULL) {
+    set_error (ENOMEM, "libarchive");
+    goto out;
+  }
+  out.a = a;
+  archive_entry_set_pathname (e, "initramfs");
+  archive_entry_set_mode (e, S_IFREG | 0644);
+  archive_entry_set_size (e, inlen);
+  if (archive_write_set_format_raw (a) != ARCHIVE_OK
+      || archive_write_add_filter_gzip (a) != ARCHIVE_OK
+      || archive_write_set_bytes_per_block (a, 0) != ARCHIVE_OK
+      || archive_write_open (a, &out, NULL, write_cb, NULL) != ARCHIVE_OK
+      || archive_write_header (a, e) != ARCHIVE_OK
+      || archive_write_data (a, in, inlen) != (la_ssize_t) inlen
+      || archive_write_close (a) != ARCHIVE_OK) {
+    set_archive_error (&out, "gzip");
+    goto out;
+  }
+  *buf = out.buf;
+  *len = out.len;
+  out.buf = NULL;
+  r = 0;
+
+ out:
+  if (a)
+    archive_write_free (a);
+  if (e)
+    archive_entry_free (e);
+  free (out.buf);
+  return r;
+}
+
+static int
+compress_zstd (const char *in, size_t inlen, uint64_t max_window, char **buf,
+               size_t *len)
+{
+  ZSTD_CCtx *cctx = ZSTD_createCCtx ();
+  size_t bound = ZSTD_compressBound (inlen), n;
+  int wlog = 10;
+  char *out;
+
+  while (wlog < 27 && (1ULL << (wlog + 1)) <= max_window)
+    wlog++;
+  out = malloc (bound);
+  if (cctx == NULL || out == NULL) {
+    ZSTD_freeCCtx (cctx);
+    free (out);
+    set_error (ENOMEM, "zstd");
+    return -1;
+  }
+  ZSTD_CCtx_setParameter (cctx, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter (cctx, ZSTD_c_windowLog, wlog);
+  n = ZSTD_compress2 (cctx, out, bound, in, inlen);
+  ZSTD_freeCCtx (cctx);
+  if (ZSTD_isError (n)) {
+    free (out);
+    set_error (0, "zstd: %s", ZSTD_getErrorName (n));
+    return -1;
+  }
+  *buf = out;
+  *len = n;
+  return 0;
+}
+
 int
-cpio_overlay_finish (struct cpio_overlay *co, char **buf, size_t *len)
+cpio_overlay_finish (struct cpio_overlay *co, enum cpio_compression how,
+                     uint64_t max_window, char **buf, size_t *len)
 {
   if (archive_write_close (co->a) != ARCHIVE_OK) {
     set_archive_error (co, "closing");
     return -1;
   }
   co->finished = 1;
-  *buf = co->buf;
-  *len = co->len;
-  co->buf = NULL;
-  co->len = co->cap = 0;
-  return 0;
+  if (how == CPIO_ZSTD)
+    return compress_zstd (co->buf, co->len, max_window, buf, len);
+  return compress_gzip (co->buf, co->len, buf, len);
 }
 
 void

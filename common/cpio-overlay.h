@@ -7,6 +7,7 @@
 #define VMSHIFT_CPIO_OVERLAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -22,11 +23,17 @@ extern struct cpio_overlay *cpio_overlay_new (void);
 extern int cpio_overlay_add_file (struct cpio_overlay *co, const char *name,
                                   const void *data, size_t len, mode_t mode);
 
-/* Closes the archive and hands over its bytes: *buf (the caller frees)
- * and *len.  The overlay must still be freed.  0, or -1 with the error
- * set.
+enum cpio_compression { CPIO_GZIP, CPIO_ZSTD };
+
+/* Closes the archive and hands over its bytes, compressed: a gzip member,
+ * or one zstd frame whose window is at most max_window bytes (the kernel
+ * decodes appended zstd frames with the first frame's workspace).  *buf
+ * is for the caller to free.  The overlay must still be freed.  0, or -1
+ * with the error set.
  */
-extern int cpio_overlay_finish (struct cpio_overlay *co, char **buf,
+extern int cpio_overlay_finish (struct cpio_overlay *co,
+                                enum cpio_compression how,
+                                uint64_t max_window, char **buf,
                                 size_t *len);
 
 extern void cpio_overlay_free (struct cpio_overlay *co);

@@ -21,7 +21,7 @@ static const char *const hibernation_signatures[] = {
 int
 guest_check (struct guest *gs)
 {
-  CLEANUP_FREE_STRING_LIST char **fss = guestfs_list_filesystems (gs->g);
+  char **fss = gs->filesystems;
 
   for (size_t i = 0; fss && fss[i] && fss[i + 1]; i += 2) {
     CLEANUP_FREE char *sig = NULL;

@@ -20,6 +20,7 @@
 #include "cpio-overlay.h"
 #include "errors.h"
 #include "guest.h"
+#include "initramfs-format.h"
 
 #define MAX_INDEX (64 * 1024 * 1024)
 #define MAX_MODULE (64 * 1024 * 1024)
@@ -172,6 +173,71 @@ add_nic_pins (struct guest *gs, struct cpio_overlay *co)
   return 0;
 }
 
+static int persist_config (struct guest *gs);
+
+static ssize_t
+guest_pread (void *opaque, void *buf, size_t n, uint64_t off)
+{
+  struct { struct guest *gs; const char *path; } *r = opaque;
+  size_t got;
+  char *data = guestfs_pread (r->gs->g, r->path, n, off, &got);
+
+  if (data == NULL) {
+    set_error (0, "'%s': %s", r->path, guestfs_last_error (r->gs->g));
+    return -1;
+  }
+  memcpy (buf, data, got < n ? got : n);
+  free (data);
+  return got < n ? got : n;
+}
+
+/* Scans the guest's initramfs (initramfs-format.h). */
+static int
+guest_initramfs_layout (struct guest *gs, const char *initrd,
+                        struct initramfs_layout *layout)
+{
+  struct { struct guest *gs; const char *path; } r = { gs, initrd };
+  int64_t size = guestfs_filesize (gs->g, initrd);
+
+  if (size < 0) {
+    set_error (0, "'%s': %s", initrd, guestfs_last_error (gs->g));
+    return -1;
+  }
+  if (initramfs_scan (guest_pread, &r, size, layout) == -1) {
+    prefix_error ("'%s'", initrd);
+    return -1;
+  }
+  return 0;
+}
+
+/* The slow path, for initramfs formats an archive cannot be appended to:
+ * the guest's own tool rebuilds it (the modules are in its configuration
+ * by then, see persist_config).
+ */
+static int
+rebuild_in_guest (struct guest *gs, const char *kver, const char *initrd,
+                  const struct initramfs_layout *layout)
+{
+  const char *deb[] = { "update-initramfs", "-u", "-k", kver, NULL };
+  const char *dracut[] = { "dracut", "-f", initrd, kver, NULL };
+  const char **argv = guestfs_exists (gs->g, "/usr/sbin/update-initramfs") > 0
+    ? deb : dracut;
+  CLEANUP_FREE char *out = NULL;
+
+  if (persist_config (gs) == -1)
+    return -1;
+  out = guestfs_command (gs->g, (char **) argv);
+  if (out == NULL) {
+    set_error (0, "rebuilding '%s' (%s) with %s: %s", initrd,
+               initramfs_compression_name (layout->compression), argv[0],
+               guestfs_last_error (gs->g));
+    return -1;
+  }
+  guest_note (gs, "%s (%s): rebuilt with %s", initrd,
+              initramfs_compression_name (layout->compression), argv[0]);
+  return 1;
+}
+
 /* Builds the overlay for one kernel and appends it to its initramfs.
  * Returns 1 if done, 0 if this kernel cannot have virtio (no drivers or
  * no initramfs), -1 on error.
@@ -184,6 +250,7 @@ add_virtio_to_kernel (struct guest *gs, const char *kver)
   CLEANUP_FREE char *builtinfile = NULL, *archive = NULL, *padded = NULL;
   string_vector added = empty_vector;
   struct cpio_overlay *co = NULL;
+  struct initramfs_layout layout;
   size_t deplen, alen;
   int64_t isize;
   int r = -1;
@@ -240,17 +307,28 @@ add_virtio_to_kernel (struct guest *gs, const char *kver)
         || cpio_overlay_add_file (co, name, data, len, 0644) == -1)
       goto out;
   }
+  /* What the kernel must decode before our archive decides its form. */
+  if (guest_initramfs_layout (gs, initrd, &layout) == -1)
+    goto out;
+  if (layout.compression == INITRAMFS_LZ4
+      || layout.compression == INITRAMFS_LZO) {
+    r = rebuild_in_guest (gs, kver, initrd, &layout);
+    goto out;
+  }
   if (add_nic_pins (gs, co) == -1
-      || cpio_overlay_finish (co, &archive, &alen) == -1)
+      || cpio_overlay_finish (co, layout.compression == INITRAMFS_ZSTD
+                              ? CPIO_ZSTD : CPIO_GZIP,
+                              layout.zstd_window, &archive, &alen) == -1)
     goto out;
 
-  /* Pad the initramfs to a 4-byte boundary, then append. */
+  /* zstd: frames follow directly.  Others: pad to 4 bytes, then gzip. */
   isize = guestfs_filesize (gs->g, initrd);
   if (isize < 0) {
     set_error (0, "'%s': %s", initrd, guestfs_last_error (gs->g));
     goto out;
   }
-  size_t pad = (4 - isize % 4) % 4;
+  size_t pad = layout.compression == INITRAMFS_ZSTD ? 0
+    : (4 - isize % 4) % 4;
   padded = calloc (1, pad + alen);
   if (padded == NULL) {
     set_error (errno, "calloc");
@@ -266,8 +344,10 @@ add_virtio_to_kernel (struct guest *gs, const char *kver)
       goto out;
     }
   }
-  guest_note (gs, "%s: appended %zu modules and the module index "
-              "(%zu bytes)", initrd, added.len, alen);
+  guest_note (gs, "%s (%s): appended %zu modules and the module index "
+              "(%zu bytes)", initrd,
+              initramfs_compression_name (layout.compression), added.len,
+              alen);
   r = 1;
 
  out:

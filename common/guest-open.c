@@ -158,7 +158,7 @@ guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
     guestfs_set_trace (g, 1);
   }
   if (!accel_kvm_usable ()
-      && guestfs_set_backend_setting (g, "force_tcg", "") == -1) {
+      && guestfs_set_backend_setting (g, "force_tcg", "1") == -1) {
     set_guestfs_error (g, "libguestfs");
     return -1;
   }
@@ -182,7 +182,14 @@ guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
     set_guestfs_error (g, "listing disks");
     return -1;
   }
-  if (inspect (gs) == -1 || mount_guest (gs) == -1)
+  if (inspect (gs) == -1)
+    return -1;
+  gs->filesystems = guestfs_list_filesystems (g);
+  if (gs->filesystems == NULL) {
+    set_guestfs_error (g, "listing filesystems");
+    return -1;
+  }
+  if (mount_guest (gs) == -1)
     return -1;
   gs->systemd = guestfs_exists (g, "/lib/systemd/systemd") > 0
     || guestfs_exists (g, "/usr/lib/systemd/systemd") > 0;
@@ -212,6 +219,7 @@ guest_close (struct guest *gs)
   free (gs->distro);
   free (gs->package_format);
   free_string_list (gs->devices);
+  free_string_list (gs->filesystems);
   string_vector_iter (&gs->kernels, (void (*) (char *)) free);
   string_vector_reset (&gs->kernels);
   string_vector_iter (&gs->notes, (void (*) (char *)) free);

@@ -39,7 +39,7 @@ int
 guest_trim (struct guest *gs)
 {
   CLEANUP_FREE_STRING_LIST char **mps = guestfs_mountpoints (gs->g);
-  CLEANUP_FREE_STRING_LIST char **fss = guestfs_list_filesystems (gs->g);
+  char **fss = gs->filesystems;
 
   for (size_t i = 0; mps && mps[i] && mps[i + 1]; i += 2) {
     if (guestfs_fstrim (gs->g, mps[i + 1], -1) == -1)

@@ -36,6 +36,8 @@ struct guest {
   bool uefi;                    /* converting a UEFI guest */
   char **devices;               /* appliance whole-disk devices, in
                                    source order (owned, NULL-ended) */
+  char **filesystems;           /* guestfs_list_filesystems: device,
+                                   type, ... (owned, NULL-ended) */
 
   /* Filled by steps, reported by the front end. */
   string_vector kernels;        /* versions given virtio (owned) */

@@ -57,13 +57,13 @@ requires ()
   done
 }
 
-# A private scratch directory, removed at exit.
+# The test's private directory, removed at exit; scratch makes another
+# directory inside it (safe in $(...): nothing to register).
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/$test_name.XXXXXX")
+cleanup_fn rm -rf "$tmp"
 scratch ()
 {
-  local d
-  d=$(mktemp -d "${TMPDIR:-/tmp}/$test_name.XXXXXX")
-  cleanup_fn rm -rf "$d"
-  echo "$d"
+  mktemp -d "$tmp/scratch.XXXXXX"
 }
 
 fixture ()

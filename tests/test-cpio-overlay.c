@@ -12,9 +12,10 @@
 #include <string.h>
 
 #include "cpio-overlay.h"
+#include "initramfs-format.h"
 
-int
-main (void)
+static void
+check (enum cpio_compression how)
 {
   struct cpio_overlay *co = cpio_overlay_new ();
   struct archive *a;
@@ -30,10 +31,16 @@ main (void)
                                  0644) == 0);
   assert (cpio_overlay_add_file (co, "lib/modules/6.1/modules.dep", "", 0,
                                  0644) == 0);
-  assert (cpio_overlay_finish (co, &buf, &len) == 0);
+  assert (cpio_overlay_finish (co, how, 1 << 19, &buf, &len) == 0);
   cpio_overlay_free (co);
-  assert (len > 2 && (unsigned char) buf[0] == 0x1f
-          && (unsigned char) buf[1] == 0x8b);             /* gzip */
+  if (how == CPIO_GZIP)
+    assert (len > 2 && (unsigned char) buf[0] == 0x1f
+            && (unsigned char) buf[1] == 0x8b);
+  else {
+    /* One zstd frame, window no larger than asked. */
+    assert (zstd_frame_window ((unsigned char *) buf, len) > 0);
+    assert (zstd_frame_window ((unsigned char *) buf, len) <= 1 << 19);
+  }
 
   a = archive_read_new ();
   archive_read_support_filter_all (a);
@@ -60,6 +67,13 @@ main (void)
   assert (files == 3);
   assert (dirs == 4);      /* lib, lib/modules, lib/modules/6.1, .../kernel */
   free (buf);
+}
+
+int
+main (void)
+{
+  check (CPIO_GZIP);
+  check (CPIO_ZSTD);
   printf ("test-cpio-overlay: OK\n");
   return 0;
 }

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Golden tests of 'v2v inspect' on VMware .vmx files.
+#
+# Each case is tests/inspect-vmx/NAME.vmx, with NAME.setup (optional: run
+# by bash -e in the case's directory to create the disks, which are
+# never committed) and NAME.expected (the JSON, with the case's
+# directory written as @DIR@; "@DIR@" in the .vmx is replaced by that
+# directory too, for absolute paths).
+#
+#   VMSHIFT_UPDATE_EXPECTED=1 ./run tests/test-v2v-inspect-vmx.sh
+#
+# rewrites the .expected files from the current output (review the diff).
+
+set -e
+
+srcdir=$(cd "$(dirname "$0")" && pwd)
+cases=$srcdir/inspect-vmx
+
+if [ -f "$srcdir/functions.sh" ]; then
+  . "$srcdir/functions.sh"
+else
+  test_name=$(basename "$0" .sh)
+  VG=${VG:-}
+  skip () { echo "$test_name: SKIP: $*" >&2; exit 77; }
+  requires ()
+  {
+    for c in "$@"; do
+      command -v "$c" >/dev/null 2>&1 || skip "'$c' is not installed"
+    done
+  }
+  cleanup_fn () { trap "$*" EXIT; }      # this script needs only one
+fi
+
+requires v2v qemu-img truncate diff sed
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-v2v-inspect-vmx.XXXXXX")
+cleanup_fn rm -rf "$tmp"
+tmp=$(cd "$tmp" && pwd -P)          # v2v reports canonical directories
+
+failed=()
+for vmx in "$cases"/*.vmx; do
+  name=$(basename "$vmx" .vmx)
+  dir=$tmp/$name
+  mkdir "$dir"
+  sed "s|@DIR@|$dir|g" "$vmx" > "$dir/$name.vmx"
+
+  if [ -f "$cases/$name.setup" ] &&
+     ! (cd "$dir" && bash -e "$cases/$name.setup"); then
+    echo "$name: FAIL: $name.setup failed"
+    failed+=("$name")
+    continue
+  fi
+
+  if ! $VG v2v inspect "$dir/$name.vmx" > "$dir/out.json" 2> "$dir/err"
+  then
+    echo "$name: FAIL: v2v inspect failed:"
+    cat "$dir/err"
+    failed+=("$name")
+    continue
+  fi
+  if [ -s "$dir/err" ]; then
+    echo "$name: FAIL: v2v inspect wrote to stderr:"
+    cat "$dir/err"
+    failed+=("$name")
+    continue
+  fi
+
+  sed "s|$dir|@DIR@|g" "$dir/out.json" > "$dir/actual.json"
+  if [ -n "${VMSHIFT_UPDATE_EXPECTED:-}" ]; then
+    cp "$dir/actual.json" "$cases/$name.expected"
+  fi
+  if diff -u "$cases/$name.expected" "$dir/actual.json"; then
+    echo "$name: ok"
+  else
+    echo "$name: FAIL: output differs from $name.expected"
+    failed+=("$name")
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed cases: ${failed[*]}" >&2
+  exit 1
+fi
