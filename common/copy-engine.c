@@ -179,7 +179,7 @@ dst_open (struct dst *d, const char *file, const char *format, uint64_t size)
   d->nbd = NULL;
   d->created = false;
   if (strcmp (format, "raw") == 0) {
-    d->fd = open (file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    d->fd = open (file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (d->fd == -1) {
       set_error (errno, "could not create '%s'", file);
       return -1;
@@ -332,6 +332,11 @@ copy_image (const struct copy_options *o, struct copy_stats *st)
 
   memset (st, 0, sizeof *st);
   clock_gettime (CLOCK_MONOTONIC, &t0);
+  /* qemu-nbd's own complaint would go to stderr: say it clearly first. */
+  if (access (o->src, R_OK) == -1) {
+    set_error (errno, "could not read '%s'", o->src);
+    return -1;
+  }
   src = open_nbd (o->src, o->src_format, true);
   if (src == NULL)
     return -1;

@@ -70,6 +70,33 @@ find_module_line (const char *list, const char *name)
   return NULL;
 }
 
+/* Overlay entries are named by the guest's canonical paths: on a
+ * merged-/usr guest /lib is a symlink to usr/lib, in its initramfs too,
+ * and the kernel's cpio extractor replaces an existing entry of another
+ * type, so a "lib" directory entry would delete the "lib" symlink (and
+ * with it the initramfs' shell and loader).  Every directory entry on a
+ * canonical path is a real directory.
+ *
+ * Returns the canonical form of a guest path without its leading '/', for
+ * the caller to free, or NULL with the error set.
+ */
+static char *
+canonical_name (struct guest *gs, const char *path)
+{
+  char *real = guestfs_realpath (gs->g, path);
+  char *name;
+
+  if (real == NULL) {
+    set_error (0, "'%s': %s", path, guestfs_last_error (gs->g));
+    return NULL;
+  }
+  name = strdup (real[0] == '/' ? real + 1 : real);
+  free (real);
+  if (name == NULL)
+    set_error (errno, "strdup");
+  return name;
+}
+
 /* Adds one module file (path as in modules.dep) to the overlay. */
 static int
 add_module (struct guest *gs, struct cpio_overlay *co, const char *kver,
@@ -81,18 +108,17 @@ add_module (struct guest *gs, struct cpio_overlay *co, const char *kver,
   for (size_t i = 0; i < added->len; ++i)
     if (strcmp (added->ptr[i], relpath) == 0)
       return 0;
-  if (relpath[0] == '/') {
+  if (relpath[0] == '/')
     guest_path = strdup (relpath);
-    name = strdup (relpath + 1);
-  }
-  else if (asprintf (&guest_path, "/lib/modules/%s/%s", kver, relpath) == -1
-           || asprintf (&name, "lib/modules/%s/%s", kver, relpath) == -1) {
-    guest_path = name = NULL;
-  }
-  if (guest_path == NULL || name == NULL) {
+  else if (asprintf (&guest_path, "/lib/modules/%s/%s", kver, relpath) == -1)
+    guest_path = NULL;
+  if (guest_path == NULL) {
     set_error (errno, "asprintf");
     return -1;
   }
+  name = canonical_name (gs, guest_path);
+  if (name == NULL)
+    return -1;
   data = guest_read_binary (gs, guest_path, MAX_MODULE, &len);
   if (data == NULL
       || cpio_overlay_add_file (co, name, data, len, 0644) == -1)
@@ -159,11 +185,15 @@ add_nic_pins (struct guest *gs, struct cpio_overlay *co)
 
   for (size_t i = 0; links && links[i]; ++i) {
     CLEANUP_FREE char *text = guest_read_file (gs, links[i], 65536, NULL);
-    CLEANUP_FREE char *name = NULL;
+    CLEANUP_FREE char *dir = NULL, *name = NULL;
     if (text == NULL)
       return -1;
-    if (asprintf (&name, "lib/systemd/network/%s",
-                  strrchr (links[i], '/') + 1) == -1) {
+    /* Debian's udev hook copies /etc/systemd/network/ *.link there. */
+    if (guestfs_is_dir (gs->g, "/lib/systemd/network") <= 0)
+      return 0;
+    if ((dir = canonical_name (gs, "/lib/systemd/network")) == NULL)
+      return -1;
+    if (asprintf (&name, "%s/%s", dir, strrchr (links[i], '/') + 1) == -1) {
       set_error (errno, "asprintf");
       return -1;
     }
@@ -294,14 +324,14 @@ add_virtio_to_kernel (struct guest *gs, const char *kver)
   for (size_t i = 0; index_files[i]; ++i) {
     CLEANUP_FREE char *path = NULL, *name = NULL, *data = NULL;
     size_t len;
-    if (asprintf (&path, "/lib/modules/%s/%s", kver, index_files[i]) == -1
-        || asprintf (&name, "lib/modules/%s/%s", kver,
-                     index_files[i]) == -1) {
+    if (asprintf (&path, "/lib/modules/%s/%s", kver, index_files[i]) == -1) {
       set_error (errno, "asprintf");
       goto out;
     }
     if (guestfs_is_file (gs->g, path) <= 0)
       continue;
+    if ((name = canonical_name (gs, path)) == NULL)
+      goto out;
     data = guest_read_binary (gs, path, MAX_INDEX, &len);
     if (data == NULL
         || cpio_overlay_add_file (co, name, data, len, 0644) == -1)

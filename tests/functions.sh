@@ -133,3 +133,21 @@ md5_of ()
 {
   md5sum "$@" | awk '{print $1}' | tr '\n' ' '
 }
+
+# need_libvirtd: make sure the system libvirt daemon answers (starting
+# libvirtd and virtlogd when this machine has no init to do it); skip if
+# it cannot be had.
+need_libvirtd ()
+{
+  requires virsh
+  virsh -c qemu:///system version >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] || skip "libvirtd is not running"
+  command -v libvirtd >/dev/null || skip "libvirtd is not installed"
+  pgrep -x virtlogd >/dev/null || virtlogd -d
+  pgrep -x libvirtd >/dev/null || libvirtd -d
+  for _ in $(seq 1 30); do
+    virsh -c qemu:///system version >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  skip "libvirtd did not start"
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# v2v convert with bad input: a clear "v2v: error:" message, exit 1, and
+# nothing left in the output directory (no disks, no XML, no work dir),
+# nothing written outside it.
+source "$(dirname "$0")/functions.sh"
+requires qemu-img
+
+d=$(scratch)
+out=$d/out
+mkdir -p "$d/src"
+
+expect_error ()
+{
+  local what=$1 pattern=$2; shift 2
+  local rc=0
+  v2v convert "$@" > "$d/stdout" 2> "$d/stderr" || rc=$?
+  [ "$rc" -ne 0 ] || fail "$what: exit status 0"
+  grep -q "^v2v: error: .*$pattern" "$d/stderr" ||
+    fail "$what: expected an error matching '$pattern', got: $(cat "$d/stderr")"
+  [ ! -e "$out" ] || [ -z "$(ls -A "$out")" ] ||
+    fail "$what: output left behind: $(ls -A "$out")"
+  echo "ok: $what: $(head -n 1 "$d/stderr")"
+}
+
+# A vmx naming a disk that is not there.
+cat > "$d/src/missing.vmx" <<'VMX'
+.encoding = "UTF-8"
+config.version = "8"
+displayName = "missing"
+scsi0.present = "TRUE"
+scsi0:0.present = "TRUE"
+scsi0:0.fileName = "nothere.vmdk"
+VMX
+expect_error "missing disk" "nothere.vmdk" "$d/src/missing.vmx" -o "$out"
+
+# Not a vmx at all.
+head -c 4096 /dev/urandom > "$d/src/random.bin"
+expect_error "not a vmx" "random.bin" "$d/src/random.bin" --from vmx -o "$out"
+expect_error "unknown type" "random.bin" "$d/src/random.bin" -o "$out"
+
+# A truncated monolithicSparse vmdk.
+qemu-img create -q -f vmdk "$d/src/t.vmdk" 1G
+qemu-img convert -q -f raw -O vmdk <(head -c 1M /dev/urandom) "$d/src/t2.vmdk" 2>/dev/null ||
+  cp "$d/src/t.vmdk" "$d/src/t2.vmdk"
+truncate -s 1024 "$d/src/t2.vmdk"
+sed -e 's/missing/trunc/' -e 's/nothere.vmdk/t2.vmdk/' "$d/src/missing.vmx" \
+  > "$d/src/trunc.vmx"
+expect_error "truncated vmdk" "t2.vmdk" "$d/src/trunc.vmx" -o "$out"
+
+# A directory where a disk should be.
+mkdir "$d/src/dir.vmdk"
+sed -e 's/missing/dir/' -e 's/nothere.vmdk/dir.vmdk/' "$d/src/missing.vmx" \
+  > "$d/src/dir.vmx"
+expect_error "directory as disk" "dir.vmdk" "$d/src/dir.vmx" -o "$out"
+
+# Bad options.
+expect_error "no -o" "-o OUTPUT is required" "$d/src/missing.vmx"
+expect_error "bad format" "qcow2 or raw" "$d/src/missing.vmx" -o "$out" -O vdi
+expect_error "--to xen" "only kvm" "$d/src/missing.vmx" --to xen -o "$out"
+
+# A valid VM whose disk holds no operating system.
+qemu-img create -q -f vmdk "$d/src/blank.vmdk" 64M
+sed -e 's/missing/blank/' -e 's/nothere.vmdk/blank.vmdk/' "$d/src/missing.vmx" \
+  > "$d/src/blank.vmx"
+before=$(md5_of "$d/src/blank.vmdk" "$d/src/blank.vmx")
+
+# An output of that name exists: refused before any work, kept as it was.
+mkdir -p "$out"
+echo keep > "$out/blank.xml"
+rc=0
+v2v convert "$d/src/blank.vmx" -o "$out" 2> "$d/stderr" || rc=$?
+[ $rc -ne 0 ] || fail "overwrote an existing output"
+grep -q "^v2v: error: .*blank.xml' already exists" "$d/stderr" ||
+  fail "unexpected message: $(cat "$d/stderr")"
+[ "$(cat "$out/blank.xml")" = keep ] || fail "existing XML changed"
+[ "$(ls -A "$out")" = blank.xml ] || fail "left behind: $(ls -A "$out")"
+rm "$out/blank.xml"
+
+# No operating system: fails after the appliance ran, leaves nothing.
+requires guestfish
+expect_error "no operating system" "no operating system" \
+  "$d/src/blank.vmx" -o "$out"
+[ "$(md5_of "$d/src/blank.vmdk" "$d/src/blank.vmx")" = "$before" ] ||
+  fail "the source changed"
+echo "$test_name: OK"
