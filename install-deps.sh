@@ -8,7 +8,7 @@ BUILD="gcc make pkg-config libguestfs-dev libvirt-dev libxml2-dev
 RUN="libguestfs-tools linux-image-amd64 qemu-system-x86 qemu-utils ovmf
   libvirt-daemon-system libvirt-clients"
 TEST="debootstrap zstd libxml2-utils valgrind"
-BENCH="virt-v2v time"
+BENCH="virt-v2v libnbd-bin time"
 
 missing=
 for p in $BUILD $RUN $TEST $BENCH; do

@@ -40,9 +40,9 @@ read -r _ v_s v_rss < <(measure v2v "$top/v2v/v2v" convert "$vmx" --to kvm \
                           -o "$work/v2v" -q)
 # virt-v2v does not probe for a usable KVM: tell it, as v2v finds out.
 tcg=
-printf '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n' |
+(printf '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n' |
   qemu-system-x86_64 -accel kvm -nodefaults -display none -machine pc \
-    -cpu host -m 16 -S -qmp stdio >/dev/null 2>&1 || tcg=force_tcg
+    -cpu host -m 16 -S -qmp stdio) >/dev/null 2>&1 || tcg=force_tcg
 mkdir -p "$work/virt-v2v"
 read -r _ o_s o_rss < <(LIBGUESTFS_BACKEND_SETTINGS=$tcg measure virt-v2v \
                           virt-v2v -i vmx "$vmx" -o local -os "$work/virt-v2v" \

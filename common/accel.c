@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -58,10 +59,9 @@ probe_qemu (void)
     dup2 (in[0], 0);
     dup2 (null, 1);
     dup2 (null, 2);
-    execlp ("qemu-system-x86_64", "qemu-system-x86_64",
-            "-accel", "kvm", "-nodefaults", "-display", "none",
-            "-machine", "pc", "-cpu", "host", "-m", "16", "-S",
-            "-qmp", "stdio", (char *) NULL);
+    execlp ("qemu-system-x86_64", "qemu-system-x86_64", "-accel", "kvm",
+            "-nodefaults", "-display", "none", "-machine", "pc", "-cpu",
+            "host", "-m", "16", "-S", "-qmp", "stdio", (char *) NULL);
     _exit (127);
   }
   close (in[0]);
@@ -92,4 +92,67 @@ const char *
 accel_name (void)
 {
   return accel_kvm_usable () ? "kvm" : "tcg";
+}
+
+void
+accel_qemu_wrapper (int argc, char **argv)
+{
+  const char *qemu = getenv ("VMSHIFT_QEMU");
+  char **args, tcg[64];
+  int n = 0;
+  bool moved = false;
+
+  if (qemu == NULL || qemu[0] != '/')
+    return;
+  args = calloc (argc + 3, sizeof (char *));
+  if (args == NULL)
+    return;
+  args[n++] = (char *) qemu;
+  for (int i = 1; i < argc; ++i) {
+    char *a = argv[i], *acc;
+    if (i > 1 && strcmp (argv[i - 1], "-machine") == 0
+        && (acc = strstr (a, "accel=tcg")) != NULL
+        && (acc == a || acc[-1] == ',')
+        && (acc[9] == '\0' || acc[9] == ',')) {
+      /* "pc,accel=tcg,x=y" -> "pc,x=y"; "accel=tcg" alone -> "" */
+      char *copy = strdup (a);
+      if (copy == NULL)
+        return;
+      char *p = copy + (acc - a);
+      size_t cut = 9 + (p[9] == ',' ? 1 : 0);
+      if (cut == 9 && p > copy && p[-1] == ',') {
+        p--;
+        cut++;
+      }
+      memmove (p, p + cut, strlen (p + cut) + 1);
+      a = copy;
+      moved = true;
+    }
+    args[n++] = a;
+  }
+  if (moved) {
+    snprintf (tcg, sizeof tcg, "tcg,tb-size=%d", TCG_TB_MIB);
+    args[n++] = (char *) "-accel";
+    args[n++] = tcg;
+  }
+  args[n] = NULL;
+  unsetenv ("VMSHIFT_QEMU");
+  execv (qemu, args);
+}
+
+const char *
+accel_appliance_hv (const char *real_qemu)
+{
+  static char self[4096];
+  ssize_t n;
+
+  if (accel_kvm_usable () || real_qemu == NULL || real_qemu[0] != '/')
+    return NULL;
+  n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0)
+    return NULL;
+  self[n] = '\0';
+  if (setenv ("VMSHIFT_QEMU", real_qemu, 1) == -1)
+    return NULL;
+  return self;
 }

@@ -16,4 +16,23 @@ extern bool accel_kvm_usable (void);
 /* "kvm" or "tcg". */
 extern const char *accel_name (void);
 
+/* Under TCG, QEMU's translation cache may grow to 1 GiB, which dominates
+ * the appliance's memory.  libguestfs fixes the QEMU command line, so
+ * vmshift's commands serve as the appliance's QEMU themselves:
+ * accel_appliance_hv names this executable as the hypervisor for
+ * libguestfs (setting VMSHIFT_QEMU in the environment to the real QEMU),
+ * and every command's main calls accel_qemu_wrapper first, which, when
+ * VMSHIFT_QEMU is set, execs the real QEMU with "accel=tcg" moved out of
+ * -machine into "-accel tcg,tb-size=TB_MIB".  Returns only if this
+ * process is not the wrapper (or the exec failed).
+ */
+#define TCG_TB_MIB 256
+extern void accel_qemu_wrapper (int argc, char **argv);
+
+/* Returns the hypervisor path libguestfs should run (this executable,
+ * with VMSHIFT_QEMU set to real_qemu) or NULL to leave libguestfs' own
+ * choice (KVM hosts, or when this executable cannot be found).
+ */
+extern const char *accel_appliance_hv (const char *real_qemu);
+
 #endif /* VMSHIFT_ACCEL_H */

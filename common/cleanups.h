@@ -51,7 +51,7 @@ cleanup_free_string_list (void *ptr)
 #define CLEANUP_FREE __attribute__ ((cleanup (cleanup_free)))
 #define CLEANUP_FCLOSE __attribute__ ((cleanup (cleanup_fclose)))
 #define CLEANUP_CLOSE __attribute__ ((cleanup (cleanup_close)))
-#define CLEANUP_FREE_STRING_LIST \
+#define CLEANUP_FREE_STRING_LIST                                              \
   __attribute__ ((cleanup (cleanup_free_string_list)))
 
 #ifdef LIBXML_VERSION
@@ -71,7 +71,7 @@ cleanup_xmlxpathfreecontext (void *ptr)
   if (ctx)
     xmlXPathFreeContext (ctx);
 }
-#define CLEANUP_XMLXPATHFREECONTEXT \
+#define CLEANUP_XMLXPATHFREECONTEXT                                           \
   __attribute__ ((cleanup (cleanup_xmlxpathfreecontext)))
 #endif
 

@@ -62,17 +62,18 @@ run_command (const char *const *argv)
     return 0;
   char *last = strrchr (buf, '\n');
   set_error (0, "%s failed: %s", argv[0],
-             last ? last + 1 : len ? buf : "no message");
+             last  ? last + 1
+             : len ? buf
+                   : "no message");
   return -1;
 }
 
 int
-create_overlay (const char *backing, const char *backing_fmt,
-                const char *path)
+create_overlay (const char *backing, const char *backing_fmt, const char *path)
 {
   const char *argv[] = {
-    "qemu-img", "create", "-q", "-f", "qcow2", "-o", "compat=1.1",
-    "-b", backing, "-F", backing_fmt, path, NULL,
+    "qemu-img", "create", "-q", "-f",        "qcow2", "-o", "compat=1.1",
+    "-b",       backing,  "-F", backing_fmt, path,    NULL,
   };
 
   if (run_command (argv) == -1) {

@@ -67,8 +67,8 @@ open_nbd (const char *file, const char *format, bool readonly)
 
 struct status_ctx {
   extent_vector *data;
-  uint64_t offset;          /* where this reply starts */
-  uint64_t covered;         /* bytes of the request the reply covered */
+  uint64_t offset;  /* where this reply starts */
+  uint64_t covered; /* bytes of the request the reply covered */
   int err;
 };
 
@@ -90,7 +90,7 @@ status_cb (void *opaque, const char *metacontext, uint64_t offset,
       if (v->len > 0
           && v->ptr[v->len - 1].offset + v->ptr[v->len - 1].length == pos)
         v->ptr[v->len - 1].length += len;
-      else if (extent_vector_append (v, (struct extent) { pos, len }) == -1) {
+      else if (extent_vector_append (v, (struct extent){ pos, len }) == -1) {
         c->err = errno;
         return -1;
       }
@@ -107,12 +107,12 @@ map_data (struct nbd_handle *src, uint64_t size, extent_vector *data,
           uint64_t *total)
 {
   uint64_t off = 0;
-  bool have_status = nbd_can_meta_context (src,
-                                           LIBNBD_CONTEXT_BASE_ALLOCATION) > 0;
+  bool have_status
+      = nbd_can_meta_context (src, LIBNBD_CONTEXT_BASE_ALLOCATION) > 0;
 
   *total = 0;
   if (!have_status) {
-    if (size && extent_vector_append (data, (struct extent) { 0, size }) == -1)
+    if (size && extent_vector_append (data, (struct extent){ 0, size }) == -1)
       goto nomem;
     *total = size;
     return 0;
@@ -120,17 +120,18 @@ map_data (struct nbd_handle *src, uint64_t size, extent_vector *data,
   while (off < size) {
     uint64_t span = size - off < STATUS_SPAN ? size - off : STATUS_SPAN;
     struct status_ctx c = { data, off, 0, 0 };
-    if (nbd_block_status (src, span, off,
-                          (nbd_extent_callback) { .callback = status_cb,
-                                                  .user_data = &c }, 0) == -1) {
+    if (nbd_block_status (
+            src, span, off,
+            (nbd_extent_callback){ .callback = status_cb, .user_data = &c }, 0)
+        == -1) {
       if (c.err)
         goto nomem;
       set_nbd_error ("reading the source's allocation map");
       return -1;
     }
     if (c.covered == 0) {
-      set_error (0, "the source's allocation map made no progress at %"
-                 PRIu64, off);
+      set_error (0, "the source's allocation map made no progress at %" PRIu64,
+                 off);
       return -1;
     }
     off += c.covered < span ? c.covered : span;
@@ -138,14 +139,15 @@ map_data (struct nbd_handle *src, uint64_t size, extent_vector *data,
   /* The last reply may run past the end. */
   while (data->len && data->ptr[data->len - 1].offset >= size)
     data->len--;
-  if (data->len && data->ptr[data->len - 1].offset
-      + data->ptr[data->len - 1].length > size)
+  if (data->len
+      && data->ptr[data->len - 1].offset + data->ptr[data->len - 1].length
+             > size)
     data->ptr[data->len - 1].length = size - data->ptr[data->len - 1].offset;
   for (size_t i = 0; i < data->len; ++i)
     *total += data->ptr[i].length;
   return 0;
 
- nomem:
+nomem:
   set_error (ENOMEM, "mapping the source");
   return -1;
 }
@@ -169,7 +171,7 @@ is_zero (const char *buf, size_t n)
 struct dst {
   int fd;
   struct nbd_handle *nbd;
-  bool created;             /* we created the file: remove it on failure */
+  bool created; /* we created the file: remove it on failure */
 };
 
 static int
@@ -195,11 +197,11 @@ dst_open (struct dst *d, const char *file, const char *format, uint64_t size)
     set_error (EEXIST, "could not create '%s'", file);
     return -1;
   }
-  d->created = true;   /* qemu-img may leave a partial file */
+  d->created = true; /* qemu-img may leave a partial file */
   char sizestr[32];
   snprintf (sizestr, sizeof sizestr, "%" PRIu64, size);
-  const char *argv[] = { "qemu-img", "create", "-q", "-f", format, file,
-                         sizestr, NULL };
+  const char *argv[]
+      = { "qemu-img", "create", "-q", "-f", format, file, sizestr, NULL };
   if (run_command (argv) == -1)
     return -1;
   d->nbd = open_nbd (file, format, false);
@@ -217,7 +219,7 @@ dst_write (struct dst *d, const char *buf, size_t n, uint64_t off,
     }
     return 0;
   }
-  for (size_t done = 0; done < n; ) {
+  for (size_t done = 0; done < n;) {
     ssize_t r = pwrite (d->fd, buf + done, n - done, off + done);
     if (r == -1) {
       set_error (errno, "writing '%s'", file);
@@ -288,7 +290,7 @@ copy_extents (struct nbd_handle *src, struct dst *d, const extent_vector *v,
   }
   for (size_t i = 0; i < v->len; ++i) {
     for (uint64_t off = v->ptr[i].offset;
-         off < v->ptr[i].offset + v->ptr[i].length; ) {
+         off < v->ptr[i].offset + v->ptr[i].length;) {
       uint64_t end = v->ptr[i].offset + v->ptr[i].length;
       size_t n = end - off < BLOCK ? end - off : BLOCK;
 
@@ -362,7 +364,7 @@ copy_image (const struct copy_options *o, struct copy_stats *st)
   st->seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
   return 0;
 
- err:
+err:
   if (d.fd >= 0 || d.nbd) {
     CLEANUP_FREE char *saved = strdup (get_error ());
     dst_close (&d, o->dst);

@@ -12,15 +12,14 @@
 #include <stdint.h>
 
 struct copy_stats {
-  uint64_t size;           /* virtual size */
-  uint64_t data;           /* bytes in data extents (what had to be read) */
-  uint64_t written;        /* bytes written (data less zero blocks) */
+  uint64_t size;    /* virtual size */
+  uint64_t data;    /* bytes in data extents (what had to be read) */
+  uint64_t written; /* bytes written (data less zero blocks) */
   double seconds;
 };
 
 /* Called after each block: bytes of data extents done out of total. */
-typedef void (*copy_progress_fn) (void *opaque, uint64_t done,
-                                  uint64_t total);
+typedef void (*copy_progress_fn) (void *opaque, uint64_t done, uint64_t total);
 
 struct copy_options {
   const char *src;           /* source file */
@@ -29,7 +28,7 @@ struct copy_options {
   const char *dst_format;    /* "raw" or "qcow2" */
   copy_progress_fn progress; /* may be NULL */
   void *opaque;
-  bool verify;               /* read back and compare every data block */
+  bool verify; /* read back and compare every data block */
 };
 
 /* Copies.  On failure the destination file is removed.  0, or -1 with

@@ -16,9 +16,9 @@
 
 struct cpio_overlay {
   struct archive *a;
-  char *buf;                  /* archive bytes so far */
+  char *buf; /* archive bytes so far */
   size_t len, cap;
-  string_vector dirs;         /* directories already added */
+  string_vector dirs; /* directories already added */
   int finished;
 };
 
@@ -47,7 +47,7 @@ set_archive_error (struct cpio_overlay *co, const char *what)
 {
   set_error (0, "initramfs overlay: %s: %s", what,
              archive_error_string (co->a) ? archive_error_string (co->a)
-             : "libarchive failed");
+                                          : "libarchive failed");
 }
 
 struct cpio_overlay *
@@ -72,9 +72,9 @@ cpio_overlay_new (void)
   }
   return co;
 
- err2:
+err2:
   archive_write_free (co->a);
- err1:
+err1:
   free (co);
   return NULL;
 }
@@ -177,7 +177,7 @@ compress_gzip (const char *in, size_t inlen, char **buf, size_t *len)
   out.buf = NULL;
   r = 0;
 
- out:
+out:
   if (a)
     archive_write_free (a);
   if (e)

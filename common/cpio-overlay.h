@@ -32,9 +32,8 @@ enum cpio_compression { CPIO_GZIP, CPIO_ZSTD };
  * with the error set.
  */
 extern int cpio_overlay_finish (struct cpio_overlay *co,
-                                enum cpio_compression how,
-                                uint64_t max_window, char **buf,
-                                size_t *len);
+                                enum cpio_compression how, uint64_t max_window,
+                                char **buf, size_t *len);
 
 extern void cpio_overlay_free (struct cpio_overlay *co);
 

@@ -83,7 +83,8 @@ devname_parse (const char *name, struct devname *d)
     p += consumed;
     if (*p == '\0')
       d->part = 0;
-    else if (strncmp (p, "-part", 5) == 0 && (d->part = small_number (p + 5)) > 0)
+    else if (strncmp (p, "-part", 5) == 0
+             && (d->part = small_number (p + 5)) > 0)
       ;
     else
       return -1;
@@ -139,8 +140,8 @@ rewrite_cmdline_refs (const char *text, devname_mapper map, void *opaque,
     return NULL;
   while (*p) {
     const char *key = NULL;
-    bool at_word = p == text || isspace ((unsigned char) p[-1])
-      || p[-1] == '"' || p[-1] == '\'';
+    bool at_word = p == text || isspace ((unsigned char) p[-1]) || p[-1] == '"'
+                   || p[-1] == '\'';
     size_t kl = 0;
 
     for (size_t k = 0; at_word && k < 2; ++k)
@@ -148,7 +149,7 @@ rewrite_cmdline_refs (const char *text, devname_mapper map, void *opaque,
         key = keys[k];
     if (key) {
       kl = strlen (key);
-      if (p[kl] == '"' || p[kl] == '\'')    /* KEY="/dev/x" */
+      if (p[kl] == '"' || p[kl] == '\'') /* KEY="/dev/x" */
         kl++;
     }
     if (key && strncmp (p + kl, "/dev/", 5) == 0) {
@@ -168,14 +169,14 @@ rewrite_cmdline_refs (const char *text, devname_mapper map, void *opaque,
         continue;
       }
     }
-    size_t run = 1 + strcspn (p + 1, "rR \t\n\"'");  /* copy to next chance */
+    size_t run = 1 + strcspn (p + 1, "rR \t\n\"'"); /* copy to next chance */
     if (put (&o, p, run) == -1)
       goto err;
     p += run;
   }
   return o.buf;
 
- err:
+err:
   free (o.buf);
   return NULL;
 }
@@ -218,8 +219,8 @@ rewrite_table_field (const char *text, int field, devname_mapper map,
     }
     if (repl) {
       int r = put (&o, line, fs - line) == -1
-        || put (&o, repl, strlen (repl)) == -1
-        || put (&o, fs + fl, end - (fs + fl)) == -1;
+              || put (&o, repl, strlen (repl)) == -1
+              || put (&o, fs + fl, end - (fs + fl)) == -1;
       free (repl);
       if (r)
         goto err;
@@ -236,7 +237,7 @@ rewrite_table_field (const char *text, int field, devname_mapper map,
   }
   return o.buf;
 
- err:
+err:
   free (o.buf);
   return NULL;
 }

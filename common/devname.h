@@ -8,10 +8,10 @@
 
 /* A parsed device name. */
 struct devname {
-  char family[8];      /* "sd", "hd", "vd", "xvd", "nvme", "scsi" (by-path) */
-  int nth;             /* disk index within the family (sdb: 1), or for
-                          "scsi" the SCSI target */
-  int part;            /* partition number, 0 for the whole disk */
+  char family[8]; /* "sd", "hd", "vd", "xvd", "nvme", "scsi" (by-path) */
+  int nth;        /* disk index within the family (sdb: 1), or for
+                     "scsi" the SCSI target */
+  int part;       /* partition number, 0 for the whole disk */
 };
 
 /* Parses "/dev/sdb2", "/dev/hda1", "/dev/xvda", "/dev/nvme0n1p2",

@@ -15,10 +15,10 @@
  */
 #define START(w, el) xmlTextWriterStartElement (w, BAD_CAST (el))
 #define END(w) xmlTextWriterEndElement (w)
-#define ATTR(w, k, v) xmlTextWriterWriteAttribute (w, BAD_CAST (k), \
-                                                   BAD_CAST (v))
-#define TEXT(w, el, v) xmlTextWriterWriteElement (w, BAD_CAST (el), \
-                                                  BAD_CAST (v))
+#define ATTR(w, k, v)                                                         \
+  xmlTextWriterWriteAttribute (w, BAD_CAST (k), BAD_CAST (v))
+#define TEXT(w, el, v)                                                        \
+  xmlTextWriterWriteElement (w, BAD_CAST (el), BAD_CAST (v))
 
 struct writer {
   xmlTextWriterPtr w;
@@ -218,8 +218,8 @@ domain_xml (const struct vm *vm, const struct domain_xml_opts *o)
   write_disks (&wr, vm, o);
   write_nics (&wr, vm, o);
   write_devices_rest (&wr);
-  check (&wr, END (wr.w));      /* devices */
-  check (&wr, END (wr.w));      /* domain */
+  check (&wr, END (wr.w)); /* devices */
+  check (&wr, END (wr.w)); /* domain */
   check (&wr, xmlTextWriterEndDocument (wr.w));
   xmlFreeTextWriter (wr.w);
 

@@ -13,11 +13,11 @@
  * appended.  Messages start lowercase and name files in quotes.
  */
 extern void set_error (int errnum, const char *fs, ...)
-  __attribute__ ((format (printf, 2, 3)));
+    __attribute__ ((format (printf, 2, 3)));
 
 /* Prefix the current error with more context: "CONTEXT: old error". */
 extern void prefix_error (const char *fs, ...)
-  __attribute__ ((format (printf, 1, 2)));
+    __attribute__ ((format (printf, 1, 2)));
 
 /* The last error recorded on this thread ("unknown error" if none).
  * The string is owned by the library and valid until the next

@@ -43,8 +43,8 @@ static int
 fix_file (struct guest *gs, const char *path, bool is_grubenv)
 {
   bool exists;
-  CLEANUP_FREE char *text = guest_read_file (gs, path, MAX_BOOT_CONFIG,
-                                             &exists);
+  CLEANUP_FREE char *text
+      = guest_read_file (gs, path, MAX_BOOT_CONFIG, &exists);
   CLEANUP_FREE char *out = NULL;
   int changes;
 
@@ -69,8 +69,7 @@ fix_file (struct guest *gs, const char *path, bool is_grubenv)
 static int
 fix_glob (struct guest *gs, const char *pattern)
 {
-  CLEANUP_FREE_STRING_LIST char **paths = guestfs_glob_expand (gs->g,
-                                                               pattern);
+  CLEANUP_FREE_STRING_LIST char **paths = guestfs_glob_expand (gs->g, pattern);
 
   if (paths == NULL)
     return 0;
@@ -90,8 +89,8 @@ fix_default_grub (struct guest *gs)
   static const char key[] = "GRUB_DISABLE_LINUX_UUID=";
   const char *path = "/etc/default/grub";
   bool exists;
-  CLEANUP_FREE char *text = guest_read_file (gs, path, MAX_BOOT_CONFIG,
-                                             &exists);
+  CLEANUP_FREE char *text
+      = guest_read_file (gs, path, MAX_BOOT_CONFIG, &exists);
   CLEANUP_FREE char *out = NULL;
   char *line;
   int changes;

@@ -36,9 +36,11 @@ guest_check (struct guest *gs)
     for (size_t k = 0; hibernation_signatures[k]; ++k) {
       const char *s = hibernation_signatures[k];
       if (memcmp (sig, s, strlen (s)) == 0) {
-        set_error (0, "the guest is hibernated (swap %s holds a "
+        set_error (0,
+                   "the guest is hibernated (swap %s holds a "
                    "hibernation image); boot it and shut it down "
-                   "properly, then convert again", fss[i]);
+                   "properly, then convert again",
+                   fss[i]);
         return -1;
       }
     }

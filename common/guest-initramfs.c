@@ -31,10 +31,19 @@ static const char *const virtio_modules[] = {
 
 /* The module index files kmod and busybox read in an initramfs. */
 static const char *const index_files[] = {
-  "modules.dep", "modules.dep.bin", "modules.alias", "modules.alias.bin",
-  "modules.symbols", "modules.symbols.bin", "modules.softdep",
-  "modules.devname", "modules.builtin", "modules.builtin.bin",
-  "modules.builtin.alias.bin", "modules.builtin.modinfo", NULL,
+  "modules.dep",
+  "modules.dep.bin",
+  "modules.alias",
+  "modules.alias.bin",
+  "modules.symbols",
+  "modules.symbols.bin",
+  "modules.softdep",
+  "modules.devname",
+  "modules.builtin",
+  "modules.builtin.bin",
+  "modules.builtin.alias.bin",
+  "modules.builtin.modinfo",
+  NULL,
 };
 
 /* Does a module list (modules.dep or modules.builtin) have NAME (with
@@ -45,7 +54,7 @@ find_module_line (const char *list, const char *name)
 {
   size_t nl = strlen (name);
 
-  for (const char *line = list; *line; ) {
+  for (const char *line = list; *line;) {
     size_t ll = strcspn (line, "\n");
     size_t pl = strcspn (line, ":\n");
     const char *base = line;
@@ -58,8 +67,8 @@ find_module_line (const char *list, const char *name)
       bool same = true;
       for (size_t i = 0; i < nl && same; ++i)
         same = base[i] == name[i]
-          || ((base[i] == '-' || base[i] == '_')
-              && (name[i] == '-' || name[i] == '_'));
+               || ((base[i] == '-' || base[i] == '_')
+                   && (name[i] == '-' || name[i] == '_'));
       if (same)
         return line;
     }
@@ -120,8 +129,7 @@ add_module (struct guest *gs, struct cpio_overlay *co, const char *kver,
   if (name == NULL)
     return -1;
   data = guest_read_binary (gs, guest_path, MAX_MODULE, &len);
-  if (data == NULL
-      || cpio_overlay_add_file (co, name, data, len, 0644) == -1)
+  if (data == NULL || cpio_overlay_add_file (co, name, data, len, 0644) == -1)
     return -1;
   char *copy = strdup (relpath);
   if (copy == NULL || string_vector_append (added, copy) == -1) {
@@ -158,9 +166,9 @@ static char *
 find_initramfs (struct guest *gs, const char *kver)
 {
   static const char *const names[][2] = {
-    { "/boot/initrd.img-", "" },          /* Debian, Ubuntu */
-    { "/boot/initramfs-", ".img" },       /* Fedora, RHEL */
-    { "/boot/initrd-", "" },              /* SUSE */
+    { "/boot/initrd.img-", "" },    /* Debian, Ubuntu */
+    { "/boot/initramfs-", ".img" }, /* Fedora, RHEL */
+    { "/boot/initrd-", "" },        /* SUSE */
   };
   char *path;
 
@@ -180,8 +188,8 @@ find_initramfs (struct guest *gs, const char *kver)
 static int
 add_nic_pins (struct guest *gs, struct cpio_overlay *co)
 {
-  CLEANUP_FREE_STRING_LIST char **links =
-    guestfs_glob_expand (gs->g, "/etc/systemd/network/*vmshift*.link");
+  CLEANUP_FREE_STRING_LIST char **links
+      = guestfs_glob_expand (gs->g, "/etc/systemd/network/*vmshift*.link");
 
   for (size_t i = 0; links && links[i]; ++i) {
     CLEANUP_FREE char *text = guest_read_file (gs, links[i], 65536, NULL);
@@ -208,7 +216,10 @@ static int persist_config (struct guest *gs);
 static ssize_t
 guest_pread (void *opaque, void *buf, size_t n, uint64_t off)
 {
-  struct { struct guest *gs; const char *path; } *r = opaque;
+  struct {
+    struct guest *gs;
+    const char *path;
+  } *r = opaque;
   size_t got;
   char *data = guestfs_pread (r->gs->g, r->path, n, off, &got);
 
@@ -226,7 +237,10 @@ static int
 guest_initramfs_layout (struct guest *gs, const char *initrd,
                         struct initramfs_layout *layout)
 {
-  struct { struct guest *gs; const char *path; } r = { gs, initrd };
+  struct {
+    struct guest *gs;
+    const char *path;
+  } r = { gs, initrd };
   int64_t size = guestfs_filesize (gs->g, initrd);
 
   if (size < 0) {
@@ -251,7 +265,8 @@ rebuild_in_guest (struct guest *gs, const char *kver, const char *initrd,
   const char *deb[] = { "update-initramfs", "-u", "-k", kver, NULL };
   const char *dracut[] = { "dracut", "-f", initrd, kver, NULL };
   const char **argv = guestfs_exists (gs->g, "/usr/sbin/update-initramfs") > 0
-    ? deb : dracut;
+                          ? deb
+                          : dracut;
   CLEANUP_FREE char *out = NULL;
 
   if (persist_config (gs) == -1)
@@ -290,8 +305,8 @@ add_virtio_to_kernel (struct guest *gs, const char *kver)
     return 0;
   }
   if (asprintf (&depfile, "/lib/modules/%s/modules.dep", kver) == -1
-      || asprintf (&builtinfile, "/lib/modules/%s/modules.builtin",
-                   kver) == -1) {
+      || asprintf (&builtinfile, "/lib/modules/%s/modules.builtin", kver)
+             == -1) {
     set_error (errno, "asprintf");
     return -1;
   }
@@ -346,9 +361,10 @@ add_virtio_to_kernel (struct guest *gs, const char *kver)
     goto out;
   }
   if (add_nic_pins (gs, co) == -1
-      || cpio_overlay_finish (co, layout.compression == INITRAMFS_ZSTD
-                              ? CPIO_ZSTD : CPIO_GZIP,
-                              layout.zstd_window, &archive, &alen) == -1)
+      || cpio_overlay_finish (
+             co, layout.compression == INITRAMFS_ZSTD ? CPIO_ZSTD : CPIO_GZIP,
+             layout.zstd_window, &archive, &alen)
+             == -1)
     goto out;
 
   /* zstd: frames follow directly.  Others: pad to 4 bytes, then gzip. */
@@ -357,8 +373,7 @@ add_virtio_to_kernel (struct guest *gs, const char *kver)
     set_error (0, "'%s': %s", initrd, guestfs_last_error (gs->g));
     goto out;
   }
-  size_t pad = layout.compression == INITRAMFS_ZSTD ? 0
-    : (4 - isize % 4) % 4;
+  size_t pad = layout.compression == INITRAMFS_ZSTD ? 0 : (4 - isize % 4) % 4;
   padded = calloc (1, pad + alen);
   if (padded == NULL) {
     set_error (errno, "calloc");
@@ -366,21 +381,21 @@ add_virtio_to_kernel (struct guest *gs, const char *kver)
   }
   memcpy (padded + pad, archive, alen);
   for (size_t off = 0; off < pad + alen; off += 1024 * 1024) {
-    size_t n = pad + alen - off < 1024 * 1024 ? pad + alen - off
-      : 1024 * 1024;
+    size_t n = pad + alen - off < 1024 * 1024 ? pad + alen - off : 1024 * 1024;
     if (guestfs_write_append (gs->g, initrd, padded + off, n) == -1) {
       set_error (0, "appending to '%s': %s", initrd,
                  guestfs_last_error (gs->g));
       goto out;
     }
   }
-  guest_note (gs, "%s (%s): appended %zu modules and the module index "
-              "(%zu bytes)", initrd,
-              initramfs_compression_name (layout.compression), added.len,
-              alen);
+  guest_note (gs,
+              "%s (%s): appended %zu modules and the module index "
+              "(%zu bytes)",
+              initrd, initramfs_compression_name (layout.compression),
+              added.len, alen);
   r = 1;
 
- out:
+out:
   cpio_overlay_free (co);
   for (size_t i = 0; i < added.len; ++i)
     free (added.ptr[i]);
@@ -392,15 +407,14 @@ add_virtio_to_kernel (struct guest *gs, const char *kver)
 static int
 persist_config (struct guest *gs)
 {
-  static const char dracut[] =
-    "# Added by vmshift: the guest runs on virtio.\n"
-    "add_drivers+=\" virtio_pci virtio_blk virtio_scsi virtio_net \"\n";
+  static const char dracut[]
+      = "# Added by vmshift: the guest runs on virtio.\n"
+        "add_drivers+=\" virtio_pci virtio_blk virtio_scsi virtio_net \"\n";
 
   if (guestfs_is_dir (gs->g, "/etc/initramfs-tools") > 0) {
     const char *path = "/etc/initramfs-tools/modules";
     bool exists;
-    CLEANUP_FREE char *text = guest_read_file (gs, path, 1024 * 1024,
-                                               &exists);
+    CLEANUP_FREE char *text = guest_read_file (gs, path, 1024 * 1024, &exists);
     if (exists && text == NULL)
       return -1;
     for (size_t i = 0; virtio_modules[i]; ++i) {
@@ -416,8 +430,9 @@ persist_config (struct guest *gs)
     guest_note (gs, "%s: virtio modules listed", path);
   }
   if (guestfs_is_dir (gs->g, "/etc/dracut.conf.d") > 0) {
-    if (guest_write_file (gs, "/etc/dracut.conf.d/vmshift-virtio.conf",
-                          dracut, strlen (dracut)) == -1)
+    if (guest_write_file (gs, "/etc/dracut.conf.d/vmshift-virtio.conf", dracut,
+                          strlen (dracut))
+        == -1)
       return -1;
     guest_note (gs, "/etc/dracut.conf.d/vmshift-virtio.conf written");
   }
@@ -449,8 +464,8 @@ guest_add_virtio (struct guest *gs)
   }
   if (gs->kernels.len == 0) {
     set_error (0, "no kernel in the guest has virtio drivers and an "
-               "initramfs; install a kernel with virtio (Linux 2.6.25 or "
-               "later) in the VM and convert again");
+                  "initramfs; install a kernel with virtio (Linux 2.6.25 or "
+                  "later) in the VM and convert again");
     return -1;
   }
   return persist_config (gs);

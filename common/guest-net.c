@@ -25,14 +25,13 @@ static int
 scan_glob (struct guest *gs, netcfg_names *c, const char *pattern,
            enum netcfg_kind kind)
 {
-  CLEANUP_FREE_STRING_LIST char **paths =
-    guestfs_glob_expand (gs->g, pattern);
+  CLEANUP_FREE_STRING_LIST char **paths = guestfs_glob_expand (gs->g, pattern);
 
   for (size_t i = 0; paths && paths[i]; ++i) {
     CLEANUP_FREE char *text = NULL;
     if (guestfs_is_file_opts (gs->g, paths[i],
-                              GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1,
-                              -1) <= 0)
+                              GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1, -1)
+        <= 0)
       continue;
     text = guest_read_file (gs, paths[i], MAX_NET_CONFIG, NULL);
     if (text == NULL) {
@@ -59,8 +58,8 @@ find_by (const netcfg_names *c, const char *name, const char *mac)
 
 /* Which name should source NIC i keep?  NULL if none is known. */
 static const char *
-choose_name (const netcfg_names *c, const struct vm *vm, size_t i,
-             char *buf, size_t bufsize)
+choose_name (const netcfg_names *c, const struct vm *vm, size_t i, char *buf,
+             size_t bufsize)
 {
   const struct vm_nic *nic = &vm->nics.ptr[i];
   const struct netcfg_name *p;
@@ -79,7 +78,7 @@ choose_name (const netcfg_names *c, const struct vm *vm, size_t i,
     return c->ptr[0].name;
   if (nic->pci_slot >= 0) {
     snprintf (buf, bufsize, "ens%d", nic->pci_slot);
-    return buf;   /* what the source named it, configured or not */
+    return buf; /* what the source named it, configured or not */
   }
   return NULL;
 }
@@ -91,20 +90,25 @@ write_pin (struct guest *gs, const char *name, const char *mac)
 
   if (gs->systemd) {
     if (guestfs_mkdir_p (gs->g, "/etc/systemd/network") == -1
-        || asprintf (&path, "/etc/systemd/network/10-vmshift-%s.link",
-                     name) == -1
-        || asprintf (&text, "# Written by vmshift: keep the name this "
+        || asprintf (&path, "/etc/systemd/network/10-vmshift-%s.link", name)
+               == -1
+        || asprintf (&text,
+                     "# Written by vmshift: keep the name this "
                      "interface had before conversion.\n"
                      "[Match]\nMACAddress=%s\n\n[Link]\nName=%s\n",
-                     mac, name) == -1) {
+                     mac, name)
+               == -1) {
       set_error (0, "writing a .link file: %s", guestfs_last_error (gs->g));
       return -1;
     }
     guest_note (gs, "nic-names: %s pinned to %s (%s)", name, mac, path);
     return guest_write_file (gs, path, text, strlen (text));
   }
-  if (asprintf (&text, "SUBSYSTEM==\"net\", ACTION==\"add\", "
-                "ATTR{address}==\"%s\", NAME=\"%s\"\n", mac, name) == -1) {
+  if (asprintf (&text,
+                "SUBSYSTEM==\"net\", ACTION==\"add\", "
+                "ATTR{address}==\"%s\", NAME=\"%s\"\n",
+                mac, name)
+      == -1) {
     set_error (errno, "asprintf");
     return -1;
   }
@@ -126,17 +130,20 @@ guest_pin_nics (struct guest *gs)
   int r = -1;
 
   if (scan_glob (gs, &c, "/etc/network/interfaces", NETCFG_IFUPDOWN) == -1
-      || scan_glob (gs, &c, "/etc/network/interfaces.d/*",
-                    NETCFG_IFUPDOWN) == -1
+      || scan_glob (gs, &c, "/etc/network/interfaces.d/*", NETCFG_IFUPDOWN)
+             == -1
       || scan_glob (gs, &c, "/etc/netplan/*.yaml", NETCFG_NETPLAN) == -1
       || scan_glob (gs, &c, "/etc/NetworkManager/system-connections/*",
-                    NETCFG_NM) == -1
+                    NETCFG_NM)
+             == -1
       || scan_glob (gs, &c, "/etc/sysconfig/network-scripts/ifcfg-*",
-                    NETCFG_IFCFG) == -1
-      || scan_glob (gs, &c, "/etc/sysconfig/network/ifcfg-*",
-                    NETCFG_IFCFG) == -1
+                    NETCFG_IFCFG)
+             == -1
+      || scan_glob (gs, &c, "/etc/sysconfig/network/ifcfg-*", NETCFG_IFCFG)
+             == -1
       || scan_glob (gs, &c, "/etc/udev/rules.d/*persistent-net.rules",
-                    NETCFG_UDEV_RULES) == -1)
+                    NETCFG_UDEV_RULES)
+             == -1)
     goto out;
 
   for (size_t i = 0; i < gs->vm->nics.len; ++i) {
@@ -153,8 +160,7 @@ guest_pin_nics (struct guest *gs)
       goto out;
     pin.name = strdup (name);
     pin.mac = strdup (mac);
-    if (!pin.name || !pin.mac
-        || netcfg_names_append (&gs->nics, pin) == -1) {
+    if (!pin.name || !pin.mac || netcfg_names_append (&gs->nics, pin) == -1) {
       free (pin.name);
       free (pin.mac);
       set_error (errno, "strdup");
@@ -163,7 +169,7 @@ guest_pin_nics (struct guest *gs)
   }
   r = 0;
 
- out:
+out:
   netcfg_names_free (&c);
   return r;
 }

@@ -53,9 +53,10 @@ check_clean (guestfs_h *g, const char *dev)
          && strstr (kv[i + 1], "needs_recovery"))
         || (strcmp (kv[i], "Filesystem state") == 0
             && strcmp (kv[i + 1], "clean") != 0)) {
-      set_error (0, "filesystem %s in the guest was not cleanly unmounted "
-                 "(%s); shut the VM down cleanly and try again", dev,
-                 kv[i + 1]);
+      set_error (0,
+                 "filesystem %s in the guest was not cleanly unmounted "
+                 "(%s); shut the VM down cleanly and try again",
+                 dev, kv[i + 1]);
       return -1;
     }
   }
@@ -112,7 +113,8 @@ inspect (struct guest *gs)
     return -1;
   }
   if (roots[1] != NULL) {
-    set_error (0, "the guest's disks hold more than one operating system "
+    set_error (0,
+               "the guest's disks hold more than one operating system "
                "(%s, %s): multi-boot guests are not supported",
                roots[0], roots[1]);
     return -1;
@@ -128,8 +130,10 @@ inspect (struct guest *gs)
     return -1;
   }
   if (strcmp (gs->type, "linux") != 0) {
-    set_error (0, "the guest's operating system is '%s': only Linux "
-               "guests can be converted", gs->type);
+    set_error (0,
+               "the guest's operating system is '%s': only Linux "
+               "guests can be converted",
+               gs->type);
     return -1;
   }
   return 0;
@@ -137,8 +141,7 @@ inspect (struct guest *gs)
 
 int
 guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
-            const char *overlay_format, enum guest_target target,
-            bool verbose)
+            const char *overlay_format, enum guest_target target, bool verbose)
 {
   guestfs_h *g;
 
@@ -157,24 +160,28 @@ guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
     guestfs_set_verbose (g, 1);
     guestfs_set_trace (g, 1);
   }
-  if (!accel_kvm_usable ()
-      && guestfs_set_backend_setting (g, "force_tcg", "1") == -1) {
-    set_guestfs_error (g, "libguestfs");
-    return -1;
+  if (!accel_kvm_usable ()) {
+    CLEANUP_FREE char *qemu = guestfs_get_hv (g);
+    const char *hv = accel_appliance_hv (qemu);
+    if (guestfs_set_backend_setting (g, "force_tcg", "1") == -1
+        || (hv && guestfs_set_hv (g, hv) == -1)) {
+      set_guestfs_error (g, "libguestfs");
+      return -1;
+    }
   }
   for (size_t i = 0; overlays[i]; ++i) {
-    if (guestfs_add_drive_opts (g, overlays[i],
-                                GUESTFS_ADD_DRIVE_OPTS_FORMAT, overlay_format,
-                                GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe",
-                                GUESTFS_ADD_DRIVE_OPTS_DISCARD, "besteffort",
-                                -1) == -1) {
+    if (guestfs_add_drive_opts (
+            g, overlays[i], GUESTFS_ADD_DRIVE_OPTS_FORMAT, overlay_format,
+            GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe",
+            GUESTFS_ADD_DRIVE_OPTS_DISCARD, "besteffort", -1)
+        == -1) {
       set_guestfs_error (g, overlays[i]);
       return -1;
     }
   }
   if (guestfs_launch (g) == -1) {
     set_guestfs_error (g, "starting the libguestfs appliance "
-                       "(run libguestfs-test-tool to diagnose)");
+                          "(run libguestfs-test-tool to diagnose)");
     return -1;
   }
   gs->devices = guestfs_list_devices (g);
@@ -192,7 +199,7 @@ guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
   if (mount_guest (gs) == -1)
     return -1;
   gs->systemd = guestfs_exists (g, "/lib/systemd/systemd") > 0
-    || guestfs_exists (g, "/usr/lib/systemd/systemd") > 0;
+                || guestfs_exists (g, "/usr/lib/systemd/systemd") > 0;
   return 0;
 }
 

@@ -23,11 +23,11 @@ reset_swap (struct guest *gs, const char *dev)
   if (uuid == NULL || label == NULL)
     return;
   if (guestfs_blkdiscard (gs->g, dev) == -1)
-    return;   /* the device cannot discard: keep the swap as it was */
-  if (guestfs_mkswap_opts (gs->g, dev,
-                           GUESTFS_MKSWAP_OPTS_UUID, uuid,
+    return; /* the device cannot discard: keep the swap as it was */
+  if (guestfs_mkswap_opts (gs->g, dev, GUESTFS_MKSWAP_OPTS_UUID, uuid,
                            label[0] ? GUESTFS_MKSWAP_OPTS_LABEL : -1, label,
-                           -1) == -1) {
+                           -1)
+      == -1) {
     guest_note (gs, "trim: could not rewrite swap on %s: %s", dev,
                 guestfs_last_error (gs->g));
     return;
@@ -43,8 +43,7 @@ guest_trim (struct guest *gs)
 
   for (size_t i = 0; mps && mps[i] && mps[i + 1]; i += 2) {
     if (guestfs_fstrim (gs->g, mps[i + 1], -1) == -1)
-      guest_note (gs, "trim: %s: %s", mps[i + 1],
-                  guestfs_last_error (gs->g));
+      guest_note (gs, "trim: %s: %s", mps[i + 1], guestfs_last_error (gs->g));
   }
   for (size_t i = 0; fss && fss[i] && fss[i + 1]; i += 2)
     if (strcmp (fss[i + 1], "swap") == 0)

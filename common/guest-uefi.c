@@ -54,22 +54,23 @@ guest_uefi_fallback (struct guest *gs)
     return 0;
   if (guestfs_is_dir (gs->g, "/boot/efi/EFI") <= 0) {
     set_error (0, "the guest boots with UEFI but no ESP is mounted at "
-               "/boot/efi");
+                  "/boot/efi");
     return -1;
   }
-  fallback = guestfs_case_sensitive_path (gs->g,
-                                          "/boot/efi/EFI/BOOT/BOOTX64.EFI");
+  fallback
+      = guestfs_case_sensitive_path (gs->g, "/boot/efi/EFI/BOOT/BOOTX64.EFI");
   if (fallback && guestfs_is_file (gs->g, fallback) > 0) {
     guest_note (gs, "uefi-fallback: %s already present", fallback);
     return 0;
   }
   shims = guestfs_glob_expand (gs->g, "/boot/efi/EFI/*/shimx64.efi");
   grubs = guestfs_glob_expand (gs->g, "/boot/efi/EFI/*/grubx64.efi");
-  const char *loader = shims && shims[0] ? shims[0]
-    : grubs && grubs[0] ? grubs[0] : NULL;
+  const char *loader = shims && shims[0]   ? shims[0]
+                       : grubs && grubs[0] ? grubs[0]
+                                           : NULL;
   if (loader == NULL) {
     set_error (0, "the guest's ESP has neither \\EFI\\BOOT\\BOOTX64.EFI "
-               "nor a shimx64.efi or grubx64.efi to boot from");
+                  "nor a shimx64.efi or grubx64.efi to boot from");
     return -1;
   }
   dir = strndup (loader, strrchr (loader, '/') - loader);

@@ -21,8 +21,7 @@ set_guestfs_error (guestfs_h *g, const char *path)
 }
 
 char *
-guest_read_file (struct guest *gs, const char *path, size_t max,
-                 bool *exists)
+guest_read_file (struct guest *gs, const char *path, size_t max, bool *exists)
 {
   CLEANUP_FREE char *real = NULL;
   struct guestfs_statns *st;
@@ -81,8 +80,7 @@ guest_read_file (struct guest *gs, const char *path, size_t max,
 }
 
 char *
-guest_read_binary (struct guest *gs, const char *path, size_t max,
-                   size_t *len)
+guest_read_binary (struct guest *gs, const char *path, size_t max, size_t *len)
 {
   char tmpl[] = "/tmp/vmshift-dl-XXXXXX";
   CLEANUP_CLOSE int fd = mkstemp (tmpl);
@@ -150,12 +148,12 @@ bus_in_family (enum vm_bus bus, const char *family)
 {
   if (strcmp (family, "sd") == 0)
     return bus == BUS_SCSI || bus == BUS_SATA || bus == BUS_IDE
-      || bus == BUS_UNKNOWN;
+           || bus == BUS_UNKNOWN;
   if (strcmp (family, "hd") == 0)
     return bus == BUS_IDE;
   if (strcmp (family, "nvme") == 0)
     return bus == BUS_NVME;
-  return true;    /* vd, xvd: every disk, in order */
+  return true; /* vd, xvd: every disk, in order */
 }
 
 /* The index (into vm->disks and gs->devices) of the disk a parsed
@@ -191,8 +189,7 @@ guest_device_to_uuid (struct guest *gs, const char *devname)
   char *out;
   int idx;
 
-  if (devname_parse (devname, &d) == -1
-      || (idx = disk_index (gs, &d)) < 0)
+  if (devname_parse (devname, &d) == -1 || (idx = disk_index (gs, &d)) < 0)
     return NULL;
   if (d.part > 0) {
     if (asprintf (&dev, "%s%d", gs->devices[idx], d.part) == -1)

@@ -14,8 +14,13 @@
 #include "guest.h"
 
 static const char *const packages[] = {
-  "open-vm-tools-desktop", "open-vm-tools-sdmp", "open-vm-tools-containerinfo",
-  "open-vm-tools-salt-minion", "open-vm-tools", "vmware-tools", NULL,
+  "open-vm-tools-desktop",
+  "open-vm-tools-sdmp",
+  "open-vm-tools-containerinfo",
+  "open-vm-tools-salt-minion",
+  "open-vm-tools",
+  "vmware-tools",
+  NULL,
 };
 
 /* Is the package installed (deb: dpkg's info list; rpm: rpm -q)? */
@@ -78,9 +83,13 @@ remove_tarball (struct guest *gs)
 {
   static const char uninstaller[] = "/usr/bin/vmware-uninstall-tools.pl";
   static const char *const leftovers[] = {
-    "/etc/vmware-tools", "/usr/lib/vmware-tools", "/usr/bin/vmware-toolbox-cmd",
-    "/usr/sbin/vmtoolsd", "/etc/init.d/vmware-tools",
-    "/etc/systemd/system/vmtoolsd.service", NULL,
+    "/etc/vmware-tools",
+    "/usr/lib/vmware-tools",
+    "/usr/bin/vmware-toolbox-cmd",
+    "/usr/sbin/vmtoolsd",
+    "/etc/init.d/vmware-tools",
+    "/etc/systemd/system/vmtoolsd.service",
+    NULL,
   };
 
   if (guestfs_is_file (gs->g, "/etc/vmware-tools/locations") <= 0)

@@ -16,33 +16,32 @@
 #include "vm.h"
 
 enum guest_target {
-  TARGET_KVM,        /* virtio disk and NIC */
-  TARGET_PHYSICAL,   /* generic drivers (v2p) */
+  TARGET_KVM,      /* virtio disk and NIC */
+  TARGET_PHYSICAL, /* generic drivers (v2p) */
 };
-
 
 struct guest {
   guestfs_h *g;
-  const struct vm *vm;          /* the source model (not owned) */
+  const struct vm *vm; /* the source model (not owned) */
   enum guest_target target;
 
   /* From inspection. */
-  char *root;                   /* root filesystem device */
-  char *type;                   /* "linux" */
-  char *distro;                 /* "debian", "fedora", "rhel", ... */
-  char *package_format;         /* "deb", "rpm", ... */
+  char *root;           /* root filesystem device */
+  char *type;           /* "linux" */
+  char *distro;         /* "debian", "fedora", "rhel", ... */
+  char *package_format; /* "deb", "rpm", ... */
   int major, minor;
-  bool systemd;                 /* /run/systemd-style init in the guest */
-  bool uefi;                    /* converting a UEFI guest */
-  char **devices;               /* appliance whole-disk devices, in
-                                   source order (owned, NULL-ended) */
-  char **filesystems;           /* guestfs_list_filesystems: device,
-                                   type, ... (owned, NULL-ended) */
+  bool systemd;       /* /run/systemd-style init in the guest */
+  bool uefi;          /* converting a UEFI guest */
+  char **devices;     /* appliance whole-disk devices, in
+                         source order (owned, NULL-ended) */
+  char **filesystems; /* guestfs_list_filesystems: device,
+                         type, ... (owned, NULL-ended) */
 
   /* Filled by steps, reported by the front end. */
-  string_vector kernels;        /* versions given virtio (owned) */
-  netcfg_names nics;            /* NIC names pinned to MACs */
-  string_vector notes;          /* what each step did, for -v (owned) */
+  string_vector kernels; /* versions given virtio (owned) */
+  netcfg_names nics;     /* NIC names pinned to MACs */
+  string_vector notes;   /* what each step did, for -v (owned) */
 };
 
 /* Launches libguestfs on the given overlays (one per source disk, same
@@ -62,19 +61,19 @@ extern int guest_close (struct guest *gs);
 
 /* Records a line for -v output: "step: what was done". */
 extern void guest_note (struct guest *gs, const char *fmt, ...)
-  __attribute__ ((format (printf, 2, 3)));
+    __attribute__ ((format (printf, 2, 3)));
 
 /* One conversion step. */
 struct guest_step {
-  const char *name;                    /* "fstab", shown with -v */
-  int (*run) (struct guest *gs);       /* 0, or -1 with the error set */
+  const char *name;              /* "fstab", shown with -v */
+  int (*run) (struct guest *gs); /* 0, or -1 with the error set */
 };
 
 /* The steps for a target, in order, ending with { NULL, NULL }. */
 extern const struct guest_step *guest_steps (enum guest_target target);
 
 /* The steps themselves (one file each). */
-extern int guest_check (struct guest *gs);            /* guest-check.c */
+extern int guest_check (struct guest *gs); /* guest-check.c */
 extern int guest_remove_vmware_tools (struct guest *gs);
 extern int guest_fix_device_names (struct guest *gs); /* guest-devnames.c */
 extern int guest_fix_bootloader (struct guest *gs);   /* guest-bootloader.c */
@@ -92,15 +91,15 @@ extern int guest_trim (struct guest *gs);             /* guest-trim.c */
  * NULL with the error set.  *exists is set false (and NULL returned,
  * no error) when the file is absent, if exists is not NULL.
  */
-extern char *guest_read_file (struct guest *gs, const char *path,
-                              size_t max, bool *exists);
+extern char *guest_read_file (struct guest *gs, const char *path, size_t max,
+                              bool *exists);
 
 /* Reads a guest file of any content (at most max bytes) through
  * libguestfs' download, for files too large for read_file.  Returns a
  * buffer the caller frees and sets *len, or NULL with the error set.
  */
-extern char *guest_read_binary (struct guest *gs, const char *path,
-                                size_t max, size_t *len);
+extern char *guest_read_binary (struct guest *gs, const char *path, size_t max,
+                                size_t *len);
 
 /* Replaces a guest file's contents (keeping mode and owner). */
 extern int guest_write_file (struct guest *gs, const char *path,

@@ -27,7 +27,12 @@ magic (const unsigned char *p, size_t n)
     return INITRAMFS_GZIP;
   if (n >= 4 && memcmp (p, "\x28\xb5\x2f\xfd", 4) == 0)
     return INITRAMFS_ZSTD;
-  if (n >= 6 && memcmp (p, "\xfd" "7zXZ\0", 6) == 0)
+  if (n >= 6
+      && memcmp (p,
+                 "\xfd"
+                 "7zXZ\0",
+                 6)
+             == 0)
     return INITRAMFS_XZ;
   if (n >= 3 && memcmp (p, "BZh", 3) == 0)
     return INITRAMFS_BZIP2;
@@ -144,7 +149,7 @@ skip_cpio (initramfs_reader read, void *opaque, uint64_t size, uint64_t *off)
     }
     *off = next;
   }
- bad:
+bad:
   set_error (0, "initramfs: malformed cpio archive at offset %llu",
              (unsigned long long) *off);
   return -1;
@@ -164,7 +169,7 @@ initramfs_scan (initramfs_reader read, void *opaque, uint64_t size,
 
     if (read_exact (read, opaque, buf, n, off) == -1)
       return -1;
-    while (z < n && buf[z] == 0)         /* padding between segments */
+    while (z < n && buf[z] == 0) /* padding between segments */
       z++;
     if (z > 0) {
       off += z;

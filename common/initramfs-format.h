@@ -18,16 +18,21 @@
 #include <sys/types.h>
 
 enum initramfs_compression {
-  INITRAMFS_NONE,            /* only uncompressed cpio */
-  INITRAMFS_GZIP, INITRAMFS_ZSTD, INITRAMFS_XZ, INITRAMFS_LZMA,
-  INITRAMFS_BZIP2, INITRAMFS_LZ4, INITRAMFS_LZO,
+  INITRAMFS_NONE, /* only uncompressed cpio */
+  INITRAMFS_GZIP,
+  INITRAMFS_ZSTD,
+  INITRAMFS_XZ,
+  INITRAMFS_LZMA,
+  INITRAMFS_BZIP2,
+  INITRAMFS_LZ4,
+  INITRAMFS_LZO,
 };
 
 struct initramfs_layout {
-  enum initramfs_compression compression;  /* of the first compressed
-                                              segment */
-  uint64_t compressed_offset;   /* where it starts */
-  uint64_t zstd_window;         /* zstd: the first frame's window size */
+  enum initramfs_compression compression; /* of the first compressed
+                                             segment */
+  uint64_t compressed_offset;             /* where it starts */
+  uint64_t zstd_window; /* zstd: the first frame's window size */
 };
 
 /* Reads up to n bytes at off into buf; returns the count (0 at end), or

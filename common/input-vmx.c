@@ -48,22 +48,22 @@
 #include "vmx-parse.h"
 
 #define DEFAULT_MEMORY_MIB 1024
-#define MAX_MEMORY_MIB (64LL * 1024 * 1024)       /* 64 TiB */
+#define MAX_MEMORY_MIB (64LL * 1024 * 1024) /* 64 TiB */
 #define MAX_VCPUS 4096
 #define DEFAULT_NIC_MODEL "e1000"
 #define PROBE_BYTES 4096
 
 struct vmx_input {
   struct vmx *vmx;
-  char *dir;                /* canonical directory of the .vmx; owned */
+  char *dir; /* canonical directory of the .vmx; owned */
 };
 
 /* The buses a disk can be on, in boot order. */
 static const struct bus_info {
-  const char *prefix;       /* as in scsi0:0 */
+  const char *prefix; /* as in scsi0:0 */
   enum vm_bus bus;
-  bool has_controller;      /* scsi0.present is meaningful */
-  const char *model;        /* controller model; NULL: scsiX.virtualDev */
+  bool has_controller; /* scsi0.present is meaningful */
+  const char *model;   /* controller model; NULL: scsiX.virtualDev */
 } buses[] = {
   { "scsi", BUS_SCSI, true, NULL },
   { "sata", BUS_SATA, true, "ahci" },
@@ -74,14 +74,17 @@ static const struct bus_info {
 
 /* deviceType values that are not hard disks. */
 static const char *const not_disks[] = {
-  "cdrom-image", "cdrom-raw", "atapi-cdrom", "scsi-passthru",
+  "cdrom-image",
+  "cdrom-raw",
+  "atapi-cdrom",
+  "scsi-passthru",
 };
 
 struct device {
   const struct bus_info *bus;
-  int controller, unit;     /* X and Y of scsiX:Y */
-  int order;                /* position in bios.hddOrder, or INT_MAX */
-  char label[32];           /* "scsi0:0" */
+  int controller, unit; /* X and Y of scsiX:Y */
+  int order;            /* position in bios.hddOrder, or INT_MAX */
+  char label[32];       /* "scsi0:0" */
 };
 
 DEFINE_VECTOR_TYPE (device_vector, struct device);
@@ -116,7 +119,10 @@ static bool
 vmx_probe (const char *source)
 {
   static const char *const keys[] = {
-    ".encoding", "config.version", "virtualhw.version", "displayname",
+    ".encoding",
+    "config.version",
+    "virtualhw.version",
+    "displayname",
   };
   CLEANUP_CLOSE int fd = -1;
   char buf[PROBE_BYTES];
@@ -148,7 +154,7 @@ vmx_probe (const char *source)
     eol = memchr (p, '\n', end - p);
     if (eol == NULL) {
       if ((size_t) n == sizeof buf)
-        return false;           /* too long a line to be a .vmx setting */
+        return false; /* too long a line to be a .vmx setting */
       eol = end;
     }
     if (q == buf && eol - q >= 3 && memcmp (q, "\xef\xbb\xbf", 3) == 0)
@@ -215,11 +221,11 @@ vmx_open (struct input *in, const char *source)
   in->priv = h;
   return 0;
 
- err2:
+err2:
   vmx_free (h->vmx);
- err1:
+err1:
   free (h);
- err0:
+err0:
   return -1;
 }
 
@@ -306,21 +312,25 @@ get_scalars (const struct vmx *vmx, const char *source, struct vm *out)
   if (vmx_get_int (vmx, "memsize", &mib) == -1)
     return -1;
   if (mib <= 0 || mib > MAX_MEMORY_MIB) {
-    set_error (0, "'%s': memsize = \"%s\" is not an amount of memory in "
-               "MiB", source, vmx_get (vmx, "memsize"));
+    set_error (0,
+               "'%s': memsize = \"%s\" is not an amount of memory in "
+               "MiB",
+               source, vmx_get (vmx, "memsize"));
     return -1;
   }
   out->memory = (uint64_t) mib * 1024 * 1024;
   if (vmx_get_int (vmx, "numvcpus", &vcpus) == -1)
     return -1;
   if (vcpus < 1 || vcpus > MAX_VCPUS) {
-    set_error (0, "'%s': numvcpus = \"%s\" is not a number of CPUs "
-               "(1 to %d)", source, vmx_get (vmx, "numvcpus"), MAX_VCPUS);
+    set_error (0,
+               "'%s': numvcpus = \"%s\" is not a number of CPUs "
+               "(1 to %d)",
+               source, vmx_get (vmx, "numvcpus"), MAX_VCPUS);
     return -1;
   }
   out->vcpus = (unsigned) vcpus;
-  out->firmware = fw && strcasecmp (fw, "efi") == 0
-    ? FIRMWARE_UEFI : FIRMWARE_BIOS;
+  out->firmware
+      = fw && strcasecmp (fw, "efi") == 0 ? FIRMWARE_UEFI : FIRMWARE_BIOS;
   if (vmx_get (vmx, "guestOS")) {
     out->os_hint = dup_or_null (vmx_get (vmx, "guestOS"));
     if (out->os_hint == NULL)
@@ -378,15 +388,13 @@ is_disk (const struct vmx *vmx, const struct device *d)
   const char *type;
 
   if (d->bus->has_controller) {
-    snprintf (key, sizeof key, "%s%d.present", d->bus->prefix,
-              d->controller);
+    snprintf (key, sizeof key, "%s%d.present", d->bus->prefix, d->controller);
     if (!vmx_get_bool (vmx, key, true))
       return false;
   }
   snprintf (key, sizeof key, "%s.deviceType", d->label);
   type = vmx_get (vmx, key);
-  for (size_t i = 0; type && i < sizeof not_disks / sizeof not_disks[0];
-       ++i) {
+  for (size_t i = 0; type && i < sizeof not_disks / sizeof not_disks[0]; ++i) {
     if (strcasecmp (type, not_disks[i]) == 0)
       return false;
   }
@@ -436,19 +444,21 @@ raw_capacity (const char *source, const char *label, const char *path,
 
   fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd == -1 || fstat (fd, &st) == -1) {
-    set_error (errno, "'%s': disk '%s': could not open '%s'",
-               source, label, path);
+    set_error (errno, "'%s': disk '%s': could not open '%s'", source, label,
+               path);
     return -1;
   }
   if (!S_ISREG (st.st_mode) && !S_ISBLK (st.st_mode)) {
-    set_error (0, "'%s': disk '%s' file '%s' is not a regular file or "
-               "block device", source, label, path);
+    set_error (0,
+               "'%s': disk '%s' file '%s' is not a regular file or "
+               "block device",
+               source, label, path);
     return -1;
   }
   end = lseek (fd, 0, SEEK_END);
   if (end == -1) {
-    set_error (errno, "'%s': disk '%s': could not seek '%s'",
-               source, label, path);
+    set_error (errno, "'%s': disk '%s': could not seek '%s'", source, label,
+               path);
     return -1;
   }
   *capacity = end;
@@ -477,7 +487,8 @@ describe_disk (const struct vmx_input *h, const char *source,
   if (file[0] == '/')
     d->path = dup_or_null (file);
   else if (asprintf (&d->path, "%s%s%s", h->dir,
-                     strcmp (h->dir, "/") == 0 ? "" : "/", file) == -1) {
+                     strcmp (h->dir, "/") == 0 ? "" : "/", file)
+           == -1) {
     d->path = NULL;
     set_error (errno, "asprintf");
   }
@@ -498,8 +509,8 @@ describe_disk (const struct vmx_input *h, const char *source,
 
   /* stat follows symlinks: a dangling one is a missing file too. */
   if (stat (d->path, &st) == -1 && errno == ENOENT) {
-    set_error (0, "'%s': disk '%s' file '%s' does not exist",
-               source, dev->label, d->path);
+    set_error (0, "'%s': disk '%s' file '%s' does not exist", source,
+               dev->label, d->path);
     return -1;
   }
 
@@ -609,8 +620,8 @@ describe_nic (const struct vmx *vmx, const char *source, int n,
   if (vmx_get_int (vmx, key, &slot) == -1)
     return -1;
   if (slot < -1 || slot > INT_MAX) {
-    set_error (0, "'%s': %s = \"%s\" is not a PCI slot number",
-               source, key, vmx_get (vmx, key));
+    set_error (0, "'%s': %s = \"%s\" is not a PCI slot number", source, key,
+               vmx_get (vmx, key));
     return -1;
   }
   nic->pci_slot = (int) slot;

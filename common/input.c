@@ -30,11 +30,12 @@ find_driver (const char *source, const char *from)
       return drivers[i];
   }
   if (from)
-    set_error (0, "unknown input type '%s' (known: %s)", from,
-               input_names ());
+    set_error (0, "unknown input type '%s' (known: %s)", from, input_names ());
   else
-    set_error (0, "'%s': cannot tell what kind of VM this is; "
-               "use --from TYPE (one of: %s)", source, input_names ());
+    set_error (0,
+               "'%s': cannot tell what kind of VM this is; "
+               "use --from TYPE (one of: %s)",
+               source, input_names ());
   return NULL;
 }
 
@@ -57,13 +58,13 @@ input_open (const char *source, const char *from)
     goto err2;
   return in;
 
- err2:
+err2:
   free (in->source);
   free (in);
   return NULL;
- err1:
+err1:
   free (in);
- err0:
+err0:
   set_error (errno, "input_open");
   return NULL;
 }

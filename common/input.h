@@ -14,7 +14,7 @@
 struct input;
 
 struct input_ops {
-  const char *name;                        /* "vmx": --from and errors */
+  const char *name; /* "vmx": --from and errors */
   /* Does the source look like ours?  NULL: never auto-selected. */
   bool (*probe) (const char *source);
   /* Opens the source.  0, or -1 with the error set. */
@@ -30,8 +30,8 @@ struct input_ops {
 
 struct input {
   const struct input_ops *ops;
-  char *source;                            /* as given; owned */
-  void *priv;                              /* the driver's */
+  char *source; /* as given; owned */
+  void *priv;   /* the driver's */
 };
 
 /* Opens source with the driver named from, or the first whose probe

@@ -13,7 +13,6 @@
 #include "netcfg.h"
 #include "vm.h"
 
-
 static bool
 valid_ifname (const char *s, size_t n)
 {
@@ -29,8 +28,7 @@ valid_ifname (const char *s, size_t n)
  * learnt later fills in a name known without one.
  */
 static int
-add_configured (netcfg_names *c, const char *name, size_t n,
-                const char *mac)
+add_configured (netcfg_names *c, const char *name, size_t n, const char *mac)
 {
   CLEANUP_FREE char *nmac = NULL;
 
@@ -39,7 +37,7 @@ add_configured (netcfg_names *c, const char *name, size_t n,
   if (mac) {
     nmac = vm_normalize_mac (mac);
     if (nmac == NULL)
-      clear_error ();   /* not a MAC: the name alone still counts */
+      clear_error (); /* not a MAC: the name alone still counts */
   }
   for (size_t i = 0; i < c->len; ++i) {
     if (strlen (c->ptr[i].name) == n
@@ -66,7 +64,7 @@ static int
 scan_keyword_lines (netcfg_names *c, const char *text,
                     const char *const *keywords)
 {
-  for (const char *line = text; *line; ) {
+  for (const char *line = text; *line;) {
     size_t ll = strcspn (line, "\n");
     const char *p = line;
 
@@ -74,8 +72,8 @@ scan_keyword_lines (netcfg_names *c, const char *text,
       p++;
     for (size_t k = 0; keywords[k]; ++k) {
       size_t kl = strlen (keywords[k]);
-      if (strncmp (p, keywords[k], kl) == 0 && (p[kl] == ' '
-                                                || p[kl] == '\t')) {
+      if (strncmp (p, keywords[k], kl) == 0
+          && (p[kl] == ' ' || p[kl] == '\t')) {
         const char *w = p + kl;
         while (*w == ' ' || *w == '\t')
           w++;
@@ -83,8 +81,8 @@ scan_keyword_lines (netcfg_names *c, const char *text,
         while (w < line + ll) {
           size_t wl = strcspn (w, " \t\n");
           const char *colon = memchr (w, ':', wl); /* eth0:1 aliases */
-          if (add_configured (c, w, colon ? (size_t) (colon - w) : wl,
-                              NULL) == -1)
+          if (add_configured (c, w, colon ? (size_t) (colon - w) : wl, NULL)
+              == -1)
             return -1;
           if (strcmp (keywords[k], "iface") == 0)
             break;
@@ -107,7 +105,7 @@ key_value (const char *text, const char *key)
 {
   size_t kl = strlen (key);
 
-  for (const char *line = text; *line; ) {
+  for (const char *line = text; *line;) {
     size_t ll = strcspn (line, "\n");
     if (strncmp (line, key, kl) == 0 && line[kl] == '=') {
       const char *v = line + kl + 1;
@@ -128,8 +126,7 @@ key_value (const char *text, const char *key)
 static int
 parse_ifupdown (netcfg_names *c, const char *path, const char *text)
 {
-  static const char *const kw[] = { "iface", "auto", "allow-hotplug",
-                                    NULL };
+  static const char *const kw[] = { "iface", "auto", "allow-hotplug", NULL };
   return scan_keyword_lines (c, text, kw);
 }
 
@@ -141,7 +138,7 @@ parse_ifcfg (netcfg_names *c, const char *path, const char *text)
   const char *base = strrchr (path, '/') + 1;
 
   if (dev == NULL && strncmp (base, "ifcfg-", 6) == 0)
-    dev = strdup (base + 6);     /* SUSE names the device in the file */
+    dev = strdup (base + 6); /* SUSE names the device in the file */
   return dev ? add_configured (c, dev, strlen (dev), mac) : 0;
 }
 
@@ -164,7 +161,7 @@ parse_netplan (netcfg_names *c, const char *path, const char *text)
   int eth_indent = -1, name_indent = -1;
   CLEANUP_FREE char *name = NULL, *mac = NULL;
 
-  for (const char *line = text; ; ) {
+  for (const char *line = text;;) {
     size_t ll = strcspn (line, "\n");
     int ind = 0;
     const char *p = line;
@@ -226,7 +223,7 @@ parse_netplan (netcfg_names *c, const char *path, const char *text)
 static int
 parse_udev_rules (netcfg_names *c, const char *path, const char *text)
 {
-  for (const char *line = text; *line; ) {
+  for (const char *line = text; *line;) {
     size_t ll = strcspn (line, "\n");
     CLEANUP_FREE char *copy = strndup (line, ll);
     char *a = copy ? strstr (copy, "ATTR{address}==\"") : NULL;

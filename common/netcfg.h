@@ -10,17 +10,17 @@
 #include "vector.h"
 
 struct netcfg_name {
-  char *name;          /* "ens160"; owned */
-  char *mac;           /* normalised "00:50:56:..." or NULL; owned */
+  char *name; /* "ens160"; owned */
+  char *mac;  /* normalised "00:50:56:..." or NULL; owned */
 };
 DEFINE_VECTOR_TYPE (netcfg_names, struct netcfg_name);
 
 enum netcfg_kind {
-  NETCFG_IFUPDOWN,     /* /etc/network/interfaces(.d/) */
-  NETCFG_NETPLAN,      /* /etc/netplan/ *.yaml files */
-  NETCFG_NM,           /* NetworkManager keyfiles */
-  NETCFG_IFCFG,        /* ifcfg-* (RHEL, SUSE: name from the file name) */
-  NETCFG_UDEV_RULES,   /* 70-persistent-net.rules */
+  NETCFG_IFUPDOWN,   /* /etc/network/interfaces(.d/) */
+  NETCFG_NETPLAN,    /* /etc/netplan/ *.yaml files */
+  NETCFG_NM,         /* NetworkManager keyfiles */
+  NETCFG_IFCFG,      /* ifcfg-* (RHEL, SUSE: name from the file name) */
+  NETCFG_UDEV_RULES, /* 70-persistent-net.rules */
 };
 
 /* Adds the names text (the file at path) configures to out, once each

@@ -37,8 +37,10 @@ dir_open (struct output *out, const char *target)
     return -1;
   }
   if (access (xml, F_OK) == 0) {
-    set_error (EEXIST, "'%s' already exists; remove it or choose another "
-               "--name", xml);
+    set_error (EEXIST,
+               "'%s' already exists; remove it or choose another "
+               "--name",
+               xml);
     return -1;
   }
   return 0;

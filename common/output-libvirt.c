@@ -32,8 +32,8 @@ libvirt_open (struct output *out, const char *uri)
   virConnectPtr conn;
   virDomainPtr dom;
   struct stat st;
-  const char *storage = out->s.storage ? out->s.storage
-    : "/var/lib/libvirt/images";
+  const char *storage
+      = out->s.storage ? out->s.storage : "/var/lib/libvirt/images";
 
   virSetErrorFunc (NULL, silent);
   conn = virConnectOpen (uri[0] ? uri : NULL);
@@ -45,13 +45,17 @@ libvirt_open (struct output *out, const char *uri)
   dom = virDomainLookupByName (conn, out->s.name);
   if (dom) {
     virDomainFree (dom);
-    set_error (EEXIST, "a domain named '%s' already exists at '%s'; "
-               "choose another --name", out->s.name, uri);
+    set_error (EEXIST,
+               "a domain named '%s' already exists at '%s'; "
+               "choose another --name",
+               out->s.name, uri);
     return -1;
   }
   if (stat (storage, &st) == -1 || !S_ISDIR (st.st_mode)) {
-    set_error (errno ? errno : ENOTDIR, "storage directory '%s' (give "
-               "--storage DIR)", storage);
+    set_error (errno ? errno : ENOTDIR,
+               "storage directory '%s' (give "
+               "--storage DIR)",
+               storage);
     return -1;
   }
   out->storage = realpath (storage, NULL);

@@ -59,8 +59,8 @@ output_open (const char *spec, const struct output_settings *s)
   }
   if (ops->open (out, target) == -1)
     goto err;
-  if (snprintf (tmpl, sizeof tmpl, "%s/.v2v-%s-XXXXXX", out->storage,
-                s->name) >= (int) sizeof tmpl) {
+  if (snprintf (tmpl, sizeof tmpl, "%s/.v2v-%s-XXXXXX", out->storage, s->name)
+      >= (int) sizeof tmpl) {
     set_error (ENAMETOOLONG, "'%s'", out->storage);
     goto err;
   }
@@ -77,7 +77,7 @@ output_open (const char *spec, const struct output_settings *s)
   }
   return out;
 
- err:
+err:
   output_close (out);
   return NULL;
 }
@@ -101,15 +101,19 @@ output_plan_disks (struct output *out, const struct vm *vm)
       snprintf (dev, sizeof dev, "sd%c%c", (int) ('a' + i / 26 - 1),
                 (int) ('a' + i % 26));
     if (asprintf (&out->disk_final[i], "%s/%s-%s.%s", out->storage,
-                  out->s.name, dev, out->s.format) == -1
+                  out->s.name, dev, out->s.format)
+            == -1
         || asprintf (&out->disk_tmp[i], "%s/%s-%s.%s", out->workdir,
-                     out->s.name, dev, out->s.format) == -1) {
+                     out->s.name, dev, out->s.format)
+               == -1) {
       set_error (errno, "asprintf");
       return -1;
     }
     if (access (out->disk_final[i], F_OK) == 0) {
-      set_error (EEXIST, "'%s' already exists; remove it or choose another "
-                 "--name", out->disk_final[i]);
+      set_error (EEXIST,
+                 "'%s' already exists; remove it or choose another "
+                 "--name",
+                 out->disk_final[i]);
       return -1;
     }
   }
@@ -144,14 +148,14 @@ output_commit (struct output *out, const struct vm *vm)
     }
   }
   if (out->ops->commit (out, xml) == -1) {
-    if (out->committed)        /* defined, only --start failed: keep */
+    if (out->committed) /* defined, only --start failed: keep */
       return -1;
     goto undo;
   }
   out->committed = true;
   return 0;
 
- undo:
+undo:
   /* Put the disks back under their staging names so close removes them. */
   for (size_t i = 0; out->disk_tmp[i]; ++i)
     if (access (out->disk_tmp[i], F_OK) == -1)

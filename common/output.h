@@ -17,32 +17,32 @@
 struct output;
 
 struct output_ops {
-  const char *name;                                /* "dir", "libvirt" */
+  const char *name; /* "dir", "libvirt" */
   /* Checks the destination and sets out->storage.  0 or -1. */
   int (*open) (struct output *out, const char *target);
   /* Makes the domain known: writes out->name.xml or defines it. */
   int (*commit) (struct output *out, const char *xml);
-  void (*close) (struct output *out);              /* may be NULL */
+  void (*close) (struct output *out); /* may be NULL */
 };
 
 struct output_settings {
-  const char *name;             /* domain name */
-  const char *format;           /* "qcow2" or "raw" */
-  const char *storage;          /* --storage DIR, or NULL */
+  const char *name;    /* domain name */
+  const char *format;  /* "qcow2" or "raw" */
+  const char *storage; /* --storage DIR, or NULL */
   enum net_mode net_mode;
   const char *net_name;
-  bool start;                   /* start the guest after defining it */
+  bool start; /* start the guest after defining it */
 };
 
 struct output {
   const struct output_ops *ops;
   struct output_settings s;
-  char *target;                 /* the DIR or URI; owned */
-  char *storage;                /* where disks go (absolute); owned */
-  char *workdir;                /* STORAGE/.v2v-NAME-XXXXXX; owned */
-  char **disk_tmp;              /* staging names (NULL-ended); owned */
-  char **disk_final;            /* final names; owned */
-  char *virt_type;              /* "kvm" or "qemu"; owned */
+  char *target;      /* the DIR or URI; owned */
+  char *storage;     /* where disks go (absolute); owned */
+  char *workdir;     /* STORAGE/.v2v-NAME-XXXXXX; owned */
+  char **disk_tmp;   /* staging names (NULL-ended); owned */
+  char **disk_final; /* final names; owned */
+  char *virt_type;   /* "kvm" or "qemu"; owned */
   bool committed;
   void *priv;
 };

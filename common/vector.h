@@ -18,45 +18,47 @@
 extern int generic_vector_reserve (void **ptr, size_t *cap, size_t len,
                                    size_t n, size_t itemsize);
 
-#define DEFINE_VECTOR_TYPE(name, type)                                  \
-  typedef struct {                                                      \
-    type *ptr;                                                          \
-    size_t len;                                                         \
-    size_t cap;                                                         \
-  } name;                                                               \
-                                                                        \
-  static inline int __attribute__ ((__unused__))                        \
-  name##_reserve (name *v, size_t n)                                    \
-  {                                                                     \
-    return generic_vector_reserve ((void **) &v->ptr, &v->cap, v->len,  \
-                                   n, sizeof (type));                   \
-  }                                                                     \
-                                                                        \
-  static inline int __attribute__ ((__unused__))                        \
-  name##_append (name *v, type elem)                                    \
-  {                                                                     \
-    if (v->len >= v->cap && name##_reserve (v, 1) == -1)                \
-      return -1;                                                        \
-    v->ptr[v->len++] = elem;                                            \
-    return 0;                                                           \
-  }                                                                     \
-                                                                        \
-  static inline void __attribute__ ((__unused__))                       \
-  name##_iter (name *v, void (*f) (type elem))                          \
-  {                                                                     \
-    for (size_t i = 0; i < v->len; ++i)                                 \
-      f (v->ptr[i]);                                                    \
-  }                                                                     \
-                                                                        \
-  static inline void __attribute__ ((__unused__))                       \
-  name##_reset (name *v)                                                \
-  {                                                                     \
-    free (v->ptr);                                                      \
-    v->ptr = NULL;                                                      \
-    v->len = v->cap = 0;                                                \
+#define DEFINE_VECTOR_TYPE(name, type)                                        \
+  typedef struct {                                                            \
+    type *ptr;                                                                \
+    size_t len;                                                               \
+    size_t cap;                                                               \
+  } name;                                                                     \
+                                                                              \
+  static inline int __attribute__ ((__unused__))                              \
+  name##_reserve (name *v, size_t n)                                          \
+  {                                                                           \
+    return generic_vector_reserve ((void **) &v->ptr, &v->cap, v->len, n,     \
+                                   sizeof (type));                            \
+  }                                                                           \
+                                                                              \
+  static inline int __attribute__ ((__unused__))                              \
+  name##_append (name *v, type elem)                                          \
+  {                                                                           \
+    if (v->len >= v->cap && name##_reserve (v, 1) == -1)                      \
+      return -1;                                                              \
+    v->ptr[v->len++] = elem;                                                  \
+    return 0;                                                                 \
+  }                                                                           \
+                                                                              \
+  static inline void __attribute__ ((__unused__))                             \
+  name##_iter (name *v, void (*f) (type elem))                                \
+  {                                                                           \
+    for (size_t i = 0; i < v->len; ++i)                                       \
+      f (v->ptr[i]);                                                          \
+  }                                                                           \
+                                                                              \
+  static inline void __attribute__ ((__unused__)) name##_reset (name *v)      \
+  {                                                                           \
+    free (v->ptr);                                                            \
+    v->ptr = NULL;                                                            \
+    v->len = v->cap = 0;                                                      \
   }
 
-#define empty_vector { .ptr = NULL, .len = 0, .cap = 0 }
+#define empty_vector                                                          \
+  {                                                                           \
+    .ptr = NULL, .len = 0, .cap = 0                                           \
+  }
 
 DEFINE_VECTOR_TYPE (string_vector, char *);
 

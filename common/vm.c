@@ -95,8 +95,8 @@ vm_write_json (const struct vm *vm, FILE *fp)
   json_write_string (fp, vm->name);
   fputs (",\n  \"uuid\": ", fp);
   json_write_string (fp, vm->uuid);
-  fprintf (fp, ",\n  \"memory\": %" PRIu64 ",\n  \"vcpus\": %u,\n",
-           vm->memory, vm->vcpus);
+  fprintf (fp, ",\n  \"memory\": %" PRIu64 ",\n  \"vcpus\": %u,\n", vm->memory,
+           vm->vcpus);
   fprintf (fp, "  \"firmware\": \"%s\",\n  \"os_hint\": ",
            vm_firmware_name (vm->firmware));
   json_write_string (fp, vm->os_hint);
@@ -139,7 +139,7 @@ vm_normalize_mac (const char *mac)
   out[17] = '\0';
   return strdup (out);
 
- bad:
+bad:
   set_error (0, "'%s' is not a MAC address", mac);
   return NULL;
 }
@@ -162,13 +162,14 @@ vm_normalize_uuid (const char *uuid)
     goto bad;
   hex[32] = '\0';
   if (asprintf (&out, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
-                hex + 16, hex + 20) == -1) {
+                hex + 16, hex + 20)
+      == -1) {
     set_error (errno, "asprintf");
     return NULL;
   }
   return out;
 
- bad:
+bad:
   set_error (0, "'%s' is not a UUID", uuid);
   return NULL;
 }

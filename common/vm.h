@@ -16,7 +16,12 @@
 enum vm_firmware { FIRMWARE_UNKNOWN = 0, FIRMWARE_BIOS, FIRMWARE_UEFI };
 
 enum vm_bus {
-  BUS_UNKNOWN = 0, BUS_IDE, BUS_SCSI, BUS_SATA, BUS_NVME, BUS_VIRTIO,
+  BUS_UNKNOWN = 0,
+  BUS_IDE,
+  BUS_SCSI,
+  BUS_SATA,
+  BUS_NVME,
+  BUS_VIRTIO,
   BUS_XEN,
 };
 
@@ -31,23 +36,23 @@ struct vm_disk {
 };
 
 struct vm_nic {
-  char *mac;              /* "00:50:56:aa:bb:cc" lowercase, or NULL */
-  char *model;            /* source model: "vmxnet3", "e1000", ...; owned */
-  char *network;          /* source network name or NULL; owned */
-  int pci_slot;           /* source PCI slot number, -1 if not known */
+  char *mac;     /* "00:50:56:aa:bb:cc" lowercase, or NULL */
+  char *model;   /* source model: "vmxnet3", "e1000", ...; owned */
+  char *network; /* source network name or NULL; owned */
+  int pci_slot;  /* source PCI slot number, -1 if not known */
 };
 
 DEFINE_VECTOR_TYPE (vm_disk_vector, struct vm_disk);
 DEFINE_VECTOR_TYPE (vm_nic_vector, struct vm_nic);
 
 struct vm {
-  char *source_type;      /* input driver: "vmx", ...; owned */
-  char *name;             /* owned */
-  char *uuid;             /* canonical lowercase 8-4-4-4-12, or NULL */
-  uint64_t memory;        /* bytes */
+  char *source_type; /* input driver: "vmx", ...; owned */
+  char *name;        /* owned */
+  char *uuid;        /* canonical lowercase 8-4-4-4-12, or NULL */
+  uint64_t memory;   /* bytes */
   unsigned vcpus;
   enum vm_firmware firmware;
-  char *os_hint;          /* source's OS label (VMware guestOS) or NULL */
+  char *os_hint; /* source's OS label (VMware guestOS) or NULL */
   vm_disk_vector disks;
   vm_nic_vector nics;
 };

@@ -23,14 +23,14 @@
 #include "vmdk.h"
 
 #define SECTOR 512
-#define SPARSE_MAGIC 0x564d444bU        /* "KDMV" */
-#define COWD_MAGIC 0x44574f43U          /* "COWD": ESX vmfsSparse */
+#define SPARSE_MAGIC 0x564d444bU /* "KDMV" */
+#define COWD_MAGIC 0x44574f43U   /* "COWD": ESX vmfsSparse */
 #define SESPARSE_MAGIC UINT64_C (0xcafebabe)
 #define SESPARSE_VERSION UINT64_C (0x200000001)
-#define GD_AT_END UINT64_MAX            /* streamOptimized: see footer */
-#define FLAG_RGD (1U << 1)              /* redundant grain directory */
-#define MAX_GRAIN_SECTORS 0x200000      /* QEMU's limit (1 GiB) */
-#define MAX_GTES_PER_GT 512             /* QEMU's limit */
+#define GD_AT_END UINT64_MAX       /* streamOptimized: see footer */
+#define FLAG_RGD (1U << 1)         /* redundant grain directory */
+#define MAX_GRAIN_SECTORS 0x200000 /* QEMU's limit (1 GiB) */
+#define MAX_GTES_PER_GT 512        /* QEMU's limit */
 #define MARKER_FOOTER 3
 #define MAX_L1_ENTRIES (32 * 1024 * 1024) /* QEMU's limit */
 
@@ -40,7 +40,7 @@ static inline uint32_t
 le32 (const unsigned char *p)
 {
   return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
-    | (uint32_t) p[3] << 24;
+         | (uint32_t) p[3] << 24;
 }
 
 static inline uint64_t
@@ -136,7 +136,8 @@ path_join (const char *dir, const char *name)
   else {
     dlen = strlen (dir);
     if (asprintf (&r, "%s%s%s", dir,
-                  dlen > 0 && dir[dlen - 1] == '/' ? "" : "/", name) == -1)
+                  dlen > 0 && dir[dlen - 1] == '/' ? "" : "/", name)
+        == -1)
       r = NULL;
   }
   if (r == NULL)
@@ -183,8 +184,8 @@ read_at (int fd, void *buf, size_t n, uint64_t off)
     return -1;
   }
   while (done < n) {
-    ssize_t r = pread (fd, (char *) buf + done, n - done,
-                       (off_t) (off + done));
+    ssize_t r
+        = pread (fd, (char *) buf + done, n - done, (off_t) (off + done));
 
     if (r == -1 && errno == EINTR)
       continue;
@@ -231,7 +232,7 @@ open_sized (const char *path, uint64_t *size)
   }
   return fd;
 
- err:
+err:
   saved = errno;
   close (fd);
   errno = saved;
@@ -242,23 +243,22 @@ open_sized (const char *path, uint64_t *size)
  * that open_sized refused.
  */
 static void
-member_error (int err, const char *owner, const char *kind,
-              const char *shown, const char *path)
+member_error (int err, const char *owner, const char *kind, const char *shown,
+              const char *path)
 {
   bool same = strcmp (shown, path) == 0;
 
   if (err == ENOENT)
     set_error (0, "'%s': %s '%s' is missing%s%s%s", owner, kind, shown,
-               same ? "" : " (no file '", same ? "" : path,
-               same ? "" : "')");
+               same ? "" : " (no file '", same ? "" : path, same ? "" : "')");
   else if (err == EISDIR)
     set_error (0, "'%s': %s '%s' is a directory", owner, kind, path);
   else if (err == EINVAL)
-    set_error (0, "'%s': %s '%s' is not a regular file or block device",
-               owner, kind, path);
+    set_error (0, "'%s': %s '%s' is not a regular file or block device", owner,
+               kind, path);
   else
-    set_error (err, "'%s': %s '%s': could not open '%s'",
-               owner, kind, shown, path);
+    set_error (err, "'%s': %s '%s': could not open '%s'", owner, kind, shown,
+               path);
 }
 
 /* ---- the descriptor ---------------------------------------------- */
@@ -304,8 +304,8 @@ static bool
 is_flat_type (enum vmdk_extent_type type)
 {
   return type == VMDK_EXTENT_FLAT || type == VMDK_EXTENT_VMFS
-    || type == VMDK_EXTENT_VMFSRDM || type == VMDK_EXTENT_VMFSRAW
-    || type == VMDK_EXTENT_VMFSPASSTHROUGHRAW;
+         || type == VMDK_EXTENT_VMFSRDM || type == VMDK_EXTENT_VMFSRAW
+         || type == VMDK_EXTENT_VMFSPASSTHROUGHRAW;
 }
 
 void
@@ -343,8 +343,8 @@ next_word (const char **p, const char *end, size_t *len)
 
 /* ACCESS SECTORS TYPE ["FILE" [OFFSET]] */
 static int
-parse_extent (struct vmdk *vmdk, const char *dir, int lineno,
-              const char *p, const char *end)
+parse_extent (struct vmdk *vmdk, const char *dir, int lineno, const char *p,
+              const char *end)
 {
   struct vmdk_extent e = { .lineno = lineno };
   const char *w, *name, *close;
@@ -362,14 +362,16 @@ parse_extent (struct vmdk *vmdk, const char *dir, int lineno,
 
   w = next_word (&p, end, &wlen);
   if (!parse_u64 (w, wlen, &e.sectors) || e.sectors == 0) {
-    set_error (0, "'%s' line %d: extent size '%.*s' is not a positive "
-               "number of sectors", vmdk->name, lineno, (int) wlen, w);
+    set_error (0,
+               "'%s' line %d: extent size '%.*s' is not a positive "
+               "number of sectors",
+               vmdk->name, lineno, (int) wlen, w);
     return -1;
   }
   if (e.sectors > UINT64_MAX / SECTOR
       || vmdk->capacity > UINT64_MAX - e.sectors * SECTOR) {
-    set_error (0, "'%s' line %d: the disk size overflows 64 bits",
-               vmdk->name, lineno);
+    set_error (0, "'%s' line %d: the disk size overflows 64 bits", vmdk->name,
+               lineno);
     return -1;
   }
 
@@ -379,8 +381,8 @@ parse_extent (struct vmdk *vmdk, const char *dir, int lineno,
       break;
   }
   if (i == NR_EXTENT_TYPES) {
-    set_error (0, "'%s' line %d: unknown extent type '%.*s'",
-               vmdk->name, lineno, (int) wlen, w);
+    set_error (0, "'%s' line %d: unknown extent type '%.*s'", vmdk->name,
+               lineno, (int) wlen, w);
     return -1;
   }
   e.type = extent_types[i].type;
@@ -391,8 +393,10 @@ parse_extent (struct vmdk *vmdk, const char *dir, int lineno,
     if (p == end || *p != '"'
         || (close = memchr (p + 1, '"', end - p - 1)) == NULL
         || close == p + 1) {
-      set_error (0, "'%s' line %d: expected the extent's file name in "
-                 "double quotes", vmdk->name, lineno);
+      set_error (0,
+                 "'%s' line %d: expected the extent's file name in "
+                 "double quotes",
+                 vmdk->name, lineno);
       return -1;
     }
     name = p + 1;
@@ -400,15 +404,19 @@ parse_extent (struct vmdk *vmdk, const char *dir, int lineno,
     w = next_word (&p, end, &wlen);
     if (wlen > 0) {
       if (!is_flat_type (e.type) || !parse_u64 (w, wlen, &e.offset)) {
-        set_error (0, "'%s' line %d: unexpected '%.*s' after the extent's "
-                   "file name", vmdk->name, lineno, (int) wlen, w);
+        set_error (0,
+                   "'%s' line %d: unexpected '%.*s' after the extent's "
+                   "file name",
+                   vmdk->name, lineno, (int) wlen, w);
         return -1;
       }
       has_offset = true;
     }
     if (e.type == VMDK_EXTENT_FLAT && !has_offset) {
-      set_error (0, "'%s' line %d: a FLAT extent needs an offset after "
-                 "its file name", vmdk->name, lineno);
+      set_error (0,
+                 "'%s' line %d: a FLAT extent needs an offset after "
+                 "its file name",
+                 vmdk->name, lineno);
       return -1;
     }
     if (e.offset > UINT64_MAX / SECTOR - e.sectors) {
@@ -429,8 +437,10 @@ parse_extent (struct vmdk *vmdk, const char *dir, int lineno,
   }
   w = next_word (&p, end, &wlen);
   if (wlen > 0) {
-    set_error (0, "'%s' line %d: unexpected '%.*s' at the end of the "
-               "extent line", vmdk->name, lineno, (int) wlen, w);
+    set_error (0,
+               "'%s' line %d: unexpected '%.*s' at the end of the "
+               "extent line",
+               vmdk->name, lineno, (int) wlen, w);
     goto err;
   }
   if (vmdk_extent_vector_append (&vmdk->extents, e) == -1) {
@@ -440,7 +450,7 @@ parse_extent (struct vmdk *vmdk, const char *dir, int lineno,
   vmdk->capacity += e.sectors * SECTOR;
   return 0;
 
- err:
+err:
   free (e.file);
   free (e.path);
   return -1;
@@ -463,8 +473,8 @@ set_string (char **dst, const char *src, size_t len)
 
 /* key=value, key = "value" */
 static int
-parse_setting (struct vmdk *vmdk, const char *dir, int lineno,
-               const char *p, const char *end)
+parse_setting (struct vmdk *vmdk, const char *dir, int lineno, const char *p,
+               const char *end)
 {
   const char *eq = memchr (p, '=', end - p), *key = p, *val, *kend;
   size_t klen, vlen;
@@ -500,16 +510,16 @@ parse_setting (struct vmdk *vmdk, const char *dir, int lineno,
 
   if (equal_ci_n (key, klen, "version")) {
     if (!parse_u64 (val, vlen, &n) || n > 1000) {
-      set_error (0, "'%s' line %d: version '%.*s' is not a number",
-                 vmdk->name, lineno, (int) vlen, val);
+      set_error (0, "'%s' line %d: version '%.*s' is not a number", vmdk->name,
+                 lineno, (int) vlen, val);
       return -1;
     }
     vmdk->version = (int) n;
   }
   else if (equal_ci_n (key, klen, "CID")) {
     if (!parse_hex32 (val, vlen, &vmdk->cid)) {
-      set_error (0, "'%s' line %d: CID '%.*s' is not 8 hex digits",
-                 vmdk->name, lineno, (int) vlen, val);
+      set_error (0, "'%s' line %d: CID '%.*s' is not 8 hex digits", vmdk->name,
+                 lineno, (int) vlen, val);
       return -1;
     }
     vmdk->has_cid = true;
@@ -527,8 +537,8 @@ parse_setting (struct vmdk *vmdk, const char *dir, int lineno,
     return set_string (&vmdk->adapter_type, val, vlen);
   else if (equal_ci_n (key, klen, "parentFileNameHint")) {
     if (vlen == 0) {
-      set_error (0, "'%s' line %d: parentFileNameHint is empty",
-                 vmdk->name, lineno);
+      set_error (0, "'%s' line %d: parentFileNameHint is empty", vmdk->name,
+                 lineno);
       return -1;
     }
     if (set_string (&vmdk->parent_hint, val, vlen) == -1)
@@ -569,8 +579,8 @@ vmdk_parse_descriptor (const char *name, const char *dir, const char *text,
 
   len = strnlen (text, len);
   if (len > VMDK_MAX_DESCRIPTOR) {
-    set_error (0, "'%s': the descriptor is larger than %d bytes",
-               name, VMDK_MAX_DESCRIPTOR);
+    set_error (0, "'%s': the descriptor is larger than %d bytes", name,
+               VMDK_MAX_DESCRIPTOR);
     goto err0;
   }
   vmdk = calloc (1, sizeof *vmdk);
@@ -619,9 +629,9 @@ vmdk_parse_descriptor (const char *name, const char *dir, const char *text,
   }
   return vmdk;
 
- err1:
+err1:
   vmdk_free (vmdk);
- err0:
+err0:
   return NULL;
 }
 
@@ -630,14 +640,14 @@ vmdk_parse_descriptor (const char *name, const char *dir, const char *text,
 struct sparse_header {
   uint32_t version;
   uint32_t flags;
-  uint64_t capacity;            /* sectors */
-  uint64_t grain_size;          /* sectors */
-  uint64_t desc_offset;         /* sectors */
-  uint64_t desc_size;           /* sectors */
+  uint64_t capacity;    /* sectors */
+  uint64_t grain_size;  /* sectors */
+  uint64_t desc_offset; /* sectors */
+  uint64_t desc_size;   /* sectors */
   uint32_t gtes_per_gt;
-  uint64_t rgd_offset;          /* sectors */
-  uint64_t gd_offset;           /* sectors */
-  uint64_t overhead;            /* sectors */
+  uint64_t rgd_offset; /* sectors */
+  uint64_t gd_offset;  /* sectors */
+  uint64_t overhead;   /* sectors */
   uint16_t compress;
 };
 
@@ -677,16 +687,17 @@ region_fits (uint64_t off_sectors, uint64_t bytes, uint64_t size)
  * end-of-stream marker, in the last 1536 bytes.
  */
 static int
-read_footer (int fd, const char *path, uint64_t size,
-             struct sparse_header *h)
+read_footer (int fd, const char *path, uint64_t size, struct sparse_header *h)
 {
   unsigned char b[3 * SECTOR];
   uint64_t end = size / SECTOR * SECTOR;
   ssize_t r;
 
   if (end < 4 * SECTOR) {
-    set_error (0, "'%s': truncated: %" PRIu64 " bytes, too short for a "
-               "stream-optimized VMDK and its footer", path, size);
+    set_error (0,
+               "'%s': truncated: %" PRIu64 " bytes, too short for a "
+               "stream-optimized VMDK and its footer",
+               path, size);
     return -1;
   }
   r = read_at (fd, b, sizeof b, end - sizeof b);
@@ -694,12 +705,12 @@ read_footer (int fd, const char *path, uint64_t size,
     set_error (errno, "could not read '%s'", path);
     return -1;
   }
-  if ((size_t) r != sizeof b
-      || le32 (b + 8) != 0 || le32 (b + 12) != MARKER_FOOTER
-      || le32 (b + SECTOR) != SPARSE_MAGIC
+  if ((size_t) r != sizeof b || le32 (b + 8) != 0
+      || le32 (b + 12) != MARKER_FOOTER || le32 (b + SECTOR) != SPARSE_MAGIC
       || le64 (b + 2 * SECTOR) != 0 || le32 (b + 2 * SECTOR + 8) != 0
       || le32 (b + 2 * SECTOR + 12) != 0) {
-    set_error (0, "'%s': truncated or corrupt: a stream-optimized VMDK "
+    set_error (0,
+               "'%s': truncated or corrupt: a stream-optimized VMDK "
                "must end with a footer and an end-of-stream marker",
                path);
     return -1;
@@ -730,28 +741,34 @@ check_hosted_sparse (int fd, const char *path, uint64_t size,
     return -1;
   }
   if (h.capacity != e->sectors) {
-    set_error (0, "'%s': its header says %" PRIu64 " sectors, but '%s' "
-               "line %d says %" PRIu64, path, h.capacity, owner->name,
-               e->lineno, e->sectors);
+    set_error (0,
+               "'%s': its header says %" PRIu64 " sectors, but '%s' "
+               "line %d says %" PRIu64,
+               path, h.capacity, owner->name, e->lineno, e->sectors);
     return -1;
   }
   if (h.grain_size == 0 || h.grain_size > MAX_GRAIN_SECTORS
       || h.gtes_per_gt == 0 || h.gtes_per_gt > MAX_GTES_PER_GT) {
-    set_error (0, "'%s': corrupt sparse header (grain size %" PRIu64
+    set_error (0,
+               "'%s': corrupt sparse header (grain size %" PRIu64
                " sectors, %" PRIu32 " entries per grain table)",
                path, h.grain_size, h.gtes_per_gt);
     return -1;
   }
   if (h.overhead > size / SECTOR) {
-    set_error (0, "'%s': truncated: %" PRIu64 " bytes, but its metadata "
-               "takes %" PRIu64 " sectors", path, size, h.overhead);
+    set_error (0,
+               "'%s': truncated: %" PRIu64 " bytes, but its metadata "
+               "takes %" PRIu64 " sectors",
+               path, size, h.overhead);
     return -1;
   }
-  l1_entry = h.grain_size * h.gtes_per_gt;     /* at most 2^30 */
+  l1_entry = h.grain_size * h.gtes_per_gt; /* at most 2^30 */
   l1_size = h.capacity / l1_entry + (h.capacity % l1_entry != 0);
   if (l1_size > MAX_L1_ENTRIES) {
-    set_error (0, "'%s': corrupt sparse header (a grain directory of %"
-               PRIu64 " entries)", path, l1_size);
+    set_error (0,
+               "'%s': corrupt sparse header (a grain directory of %" PRIu64
+               " entries)",
+               path, l1_size);
     return -1;
   }
   gd_bytes = l1_size * 4;
@@ -759,8 +776,10 @@ check_hosted_sparse (int fd, const char *path, uint64_t size,
   if (region_fits (gd, gd_bytes, size) && (h.flags & FLAG_RGD))
     gd = h.rgd_offset;
   if (!region_fits (gd, gd_bytes, size)) {
-    set_error (0, "'%s': truncated: %" PRIu64 " bytes, but its grain "
-               "directory is at sector %" PRIu64, path, size, gd);
+    set_error (0,
+               "'%s': truncated: %" PRIu64 " bytes, but its grain "
+               "directory is at sector %" PRIu64,
+               path, size, gd);
     return -1;
   }
   return 0;
@@ -777,21 +796,24 @@ check_cowd (const char *path, uint64_t size, const unsigned char *hdr,
   uint32_t gd_offset = le32 (hdr + 20), gd_entries = le32 (hdr + 24);
 
   if (sectors != e->sectors) {
-    set_error (0, "'%s': its header says %" PRIu32 " sectors, but '%s' "
-               "line %d says %" PRIu64, path, sectors, owner->name,
-               e->lineno, e->sectors);
+    set_error (0,
+               "'%s': its header says %" PRIu32 " sectors, but '%s' "
+               "line %d says %" PRIu64,
+               path, sectors, owner->name, e->lineno, e->sectors);
     return -1;
   }
-  if (grain == 0 || grain > MAX_GRAIN_SECTORS
-      || gd_entries > MAX_L1_ENTRIES) {
-    set_error (0, "'%s': corrupt sparse header (grain size %" PRIu32
+  if (grain == 0 || grain > MAX_GRAIN_SECTORS || gd_entries > MAX_L1_ENTRIES) {
+    set_error (0,
+               "'%s': corrupt sparse header (grain size %" PRIu32
                " sectors, %" PRIu32 " grain directory entries)",
                path, grain, gd_entries);
     return -1;
   }
   if (!region_fits (gd_offset, (uint64_t) gd_entries * 4, size)) {
-    set_error (0, "'%s': truncated: %" PRIu64 " bytes, but its grain "
-               "directory is at sector %" PRIu32, path, size, gd_offset);
+    set_error (0,
+               "'%s': truncated: %" PRIu64 " bytes, but its grain "
+               "directory is at sector %" PRIu32,
+               path, size, gd_offset);
     return -1;
   }
   return 0;
@@ -818,16 +840,19 @@ check_sesparse (const char *path, uint64_t size, const unsigned char *hdr,
     return -1;
   }
   if (capacity != e->sectors) {
-    set_error (0, "'%s': its header says %" PRIu64 " sectors, but '%s' "
-               "line %d says %" PRIu64, path, capacity, owner->name,
-               e->lineno, e->sectors);
+    set_error (0,
+               "'%s': its header says %" PRIu64 " sectors, but '%s' "
+               "line %d says %" PRIu64,
+               path, capacity, owner->name, e->lineno, e->sectors);
     return -1;
   }
   if (gd_size > UINT64_MAX / SECTOR
       || !region_fits (volatile_offset, SECTOR, size)
       || !region_fits (gd_offset, gd_size * SECTOR, size)) {
-    set_error (0, "'%s': truncated: %" PRIu64 " bytes, but its metadata "
-               "goes further", path, size);
+    set_error (0,
+               "'%s': truncated: %" PRIu64 " bytes, but its metadata "
+               "goes further",
+               path, size);
     return -1;
   }
   return 0;
@@ -853,11 +878,12 @@ check_extent (const struct vmdk *owner, const struct vmdk_extent *e)
   }
 
   if (is_flat_type (e->type)) {
-    need = (e->offset + e->sectors) * SECTOR;   /* checked when parsed */
+    need = (e->offset + e->sectors) * SECTOR; /* checked when parsed */
     if (size < need) {
-      set_error (0, "'%s': truncated: %" PRIu64 " bytes, but '%s' line %d "
-                 "needs %" PRIu64, e->path, size, owner->name, e->lineno,
-                 need);
+      set_error (0,
+                 "'%s': truncated: %" PRIu64 " bytes, but '%s' line %d "
+                 "needs %" PRIu64,
+                 e->path, size, owner->name, e->lineno, need);
       return -1;
     }
     return 0;
@@ -869,8 +895,10 @@ check_extent (const struct vmdk *owner, const struct vmdk_extent *e)
     return -1;
   }
   if ((size_t) r < sizeof hdr) {
-    set_error (0, "'%s': truncated: %" PRIu64 " bytes, shorter than a "
-               "sparse extent header", e->path, size);
+    set_error (0,
+               "'%s': truncated: %" PRIu64 " bytes, shorter than a "
+               "sparse extent header",
+               e->path, size);
     return -1;
   }
   if (e->type == VMDK_EXTENT_SESPARSE)
@@ -897,7 +925,7 @@ looks_like_descriptor (const char *text, size_t len)
 {
   static const char magic[] = "disk descriptorfile";
   static const char *const keys[] = {
-    "version", "encoding", "CID", "parentCID", "isNativeSnapshot",
+    "version",    "encoding",           "CID", "parentCID", "isNativeSnapshot",
     "createType", "parentFileNameHint",
   };
   size_t pos = 0;
@@ -949,24 +977,31 @@ open_embedded (int fd, const char *path, const char *dir, uint64_t size,
   char *self;
 
   if (size < SECTOR) {
-    set_error (0, "'%s': truncated: %" PRIu64 " bytes, shorter than a "
-               "sparse VMDK header", path, size);
+    set_error (0,
+               "'%s': truncated: %" PRIu64 " bytes, shorter than a "
+               "sparse VMDK header",
+               path, size);
     return NULL;
   }
   decode_sparse_header (hdr, &h);
   if (h.desc_offset == 0 || h.desc_size == 0) {
-    set_error (0, "'%s': a sparse extent with no descriptor: give the "
-               ".vmdk descriptor file that names it", path);
+    set_error (0,
+               "'%s': a sparse extent with no descriptor: give the "
+               ".vmdk descriptor file that names it",
+               path);
     return NULL;
   }
   if (h.desc_size > VMDK_MAX_DESCRIPTOR / SECTOR) {
-    set_error (0, "'%s': corrupt: the embedded descriptor is %" PRIu64
-               " sectors long", path, h.desc_size);
+    set_error (0,
+               "'%s': corrupt: the embedded descriptor is %" PRIu64
+               " sectors long",
+               path, h.desc_size);
     return NULL;
   }
   len = h.desc_size * SECTOR;
   if (!region_fits (h.desc_offset, len, size)) {
-    set_error (0, "'%s': truncated: %" PRIu64 " bytes, but the embedded "
+    set_error (0,
+               "'%s': truncated: %" PRIu64 " bytes, but the embedded "
                "descriptor is at sectors %" PRIu64 "+%" PRIu64,
                path, size, h.desc_offset, h.desc_size);
     return NULL;
@@ -992,8 +1027,10 @@ open_embedded (int fd, const char *path, const char *dir, uint64_t size,
    */
   if (vmdk->extents.len != 1
       || vmdk->extents.ptr[0].type != VMDK_EXTENT_SPARSE) {
-    set_error (0, "'%s': corrupt: the embedded descriptor must list one "
-               "SPARSE extent", path);
+    set_error (0,
+               "'%s': corrupt: the embedded descriptor must list one "
+               "SPARSE extent",
+               path);
     vmdk_free (vmdk);
     return NULL;
   }
@@ -1015,8 +1052,10 @@ open_text (int fd, const char *path, const char *dir, uint64_t size)
   ssize_t r;
 
   if (size > VMDK_MAX_DESCRIPTOR) {
-    set_error (0, "'%s': not a VMDK file (no sparse header, and too large "
-               "for a descriptor)", path);
+    set_error (0,
+               "'%s': not a VMDK file (no sparse header, and too large "
+               "for a descriptor)",
+               path);
     return NULL;
   }
   text = malloc (size + 1);
@@ -1068,8 +1107,10 @@ vmdk_open (const char *path)
   if (le32 (hdr) == SPARSE_MAGIC)
     return open_embedded (fd, path, dir, size, hdr);
   if (le32 (hdr) == COWD_MAGIC || le64 (hdr) == SESPARSE_MAGIC) {
-    set_error (0, "'%s': an ESXi delta extent, not a descriptor: give the "
-               ".vmdk descriptor file that names it", path);
+    set_error (0,
+               "'%s': an ESXi delta extent, not a descriptor: give the "
+               ".vmdk descriptor file that names it",
+               path);
     return NULL;
   }
   return open_text (fd, path, dir, size);
@@ -1082,16 +1123,17 @@ vmdk_qemu_format (const struct vmdk *vmdk)
 {
   /* QEMU's vmdk_open_desc_file accepts exactly these. */
   static const char *const text_types[] = {
-    "monolithicFlat", "vmfs", "vmfsSparse", "seSparse",
+    "monolithicFlat",       "vmfs",
+    "vmfsSparse",           "seSparse",
     "twoGbMaxExtentSparse", "twoGbMaxExtentFlat",
   };
   bool ok = vmdk->embedded;
 
-  for (size_t i = 0; !ok && i < sizeof text_types / sizeof text_types[0];
-       ++i)
+  for (size_t i = 0; !ok && i < sizeof text_types / sizeof text_types[0]; ++i)
     ok = strcmp (vmdk->create_type, text_types[i]) == 0;
   if (!ok) {
-    set_error (0, "'%s': createType \"%s\" cannot be read by QEMU "
+    set_error (0,
+               "'%s': createType \"%s\" cannot be read by QEMU "
                "(it reads monolithicSparse, streamOptimized, "
                "monolithicFlat, twoGbMaxExtentSparse, twoGbMaxExtentFlat, "
                "vmfs, vmfsSparse and seSparse)",
@@ -1104,19 +1146,21 @@ vmdk_qemu_format (const struct vmdk *vmdk)
 
     /* QEMU skips such extents, shifting all the data after them. */
     if (e->access != VMDK_ACCESS_RW || e->type == VMDK_EXTENT_ZERO) {
-      set_error (0, "'%s' line %d: QEMU cannot read %s %s extents; "
+      set_error (0,
+                 "'%s' line %d: QEMU cannot read %s %s extents; "
                  "make a plain copy of the disk in VMware first "
-                 "(vmware-vdiskmanager -r)", vmdk->name, e->lineno,
-                 vmdk_access_name (e->access),
+                 "(vmware-vdiskmanager -r)",
+                 vmdk->name, e->lineno, vmdk_access_name (e->access),
                  vmdk_extent_type_name (e->type));
       return NULL;
     }
     if (e->type == VMDK_EXTENT_VMFSRDM || e->type == VMDK_EXTENT_VMFSRAW
         || e->type == VMDK_EXTENT_VMFSPASSTHROUGHRAW) {
-      set_error (0, "'%s' line %d: %s is a raw device mapping, which QEMU "
+      set_error (0,
+                 "'%s' line %d: %s is a raw device mapping, which QEMU "
                  "cannot read through the descriptor; copy the LUN to a "
-                 "disk image first", vmdk->name, e->lineno,
-                 vmdk_extent_type_name (e->type));
+                 "disk image first",
+                 vmdk->name, e->lineno, vmdk_extent_type_name (e->type));
       return NULL;
     }
   }
@@ -1184,13 +1228,12 @@ move_unique (string_vector *to, string_vector *from)
 
   idx = calloc (n ? n : 1, sizeof *idx);
   dup = calloc (n ? n : 1, sizeof *dup);
-  if (idx == NULL || dup == NULL
-      || string_vector_reserve (to, n) == -1) {
+  if (idx == NULL || dup == NULL || string_vector_reserve (to, n) == -1) {
     set_error (errno, "out of memory");
     return -1;
   }
   for (size_t i = 0; i < n; ++i)
-    idx[i] = (struct indexed) { .s = from->ptr[i], .i = i };
+    idx[i] = (struct indexed){ .s = from->ptr[i], .i = i };
   qsort (idx, n, sizeof *idx, indexed_compare);
   for (size_t i = 1; i < n; ++i) {
     if (strcmp (idx[i].s, idx[i - 1].s) == 0)
@@ -1216,8 +1259,8 @@ parent_path (const struct vmdk *child)
   struct stat st;
   char *alt;
 
-  if (child->parent_hint[0] == '/'
-      && lstat (child->parent_path, &st) == -1 && errno == ENOENT) {
+  if (child->parent_hint[0] == '/' && lstat (child->parent_path, &st) == -1
+      && errno == ENOENT) {
     dir = dir_of (child->name);
     if (dir == NULL)
       return NULL;
@@ -1255,12 +1298,14 @@ check_one (const char *path, const struct vmdk *child, file_id_vector *seen,
   }
   for (size_t i = 0; i < seen->len; ++i) {
     if (seen->ptr[i].dev == st.st_dev && seen->ptr[i].ino == st.st_ino) {
-      set_error (0, "'%s': parent '%s' is already in this snapshot chain "
-                 "(a loop)", child->name, child->parent_hint);
+      set_error (0,
+                 "'%s': parent '%s' is already in this snapshot chain "
+                 "(a loop)",
+                 child->name, child->parent_hint);
       return NULL;
     }
   }
-  id = (struct file_id) { .dev = st.st_dev, .ino = st.st_ino };
+  id = (struct file_id){ .dev = st.st_dev, .ino = st.st_ino };
   if (file_id_vector_append (seen, id) == -1) {
     set_error (errno, "out of memory");
     return NULL;
@@ -1270,16 +1315,19 @@ check_one (const char *path, const struct vmdk *child, file_id_vector *seen,
   if (vmdk == NULL)
     goto err0;
   if (child && child->parent_cid != VMDK_NO_PARENT && !vmdk->has_cid) {
-    set_error (0, "'%s': its parent '%s' has no CID, so it cannot be "
-               "checked", child->name, path);
+    set_error (0,
+               "'%s': its parent '%s' has no CID, so it cannot be "
+               "checked",
+               child->name, path);
     goto err1;
   }
   if (child && child->parent_cid != VMDK_NO_PARENT
       && vmdk->cid != child->parent_cid) {
-    set_error (0, "'%s': its parent '%s' has CID %08" PRIx32 " but it "
+    set_error (0,
+               "'%s': its parent '%s' has CID %08" PRIx32 " but it "
                "expects %08" PRIx32 ": the parent was changed after the "
-               "snapshot was taken", child->name, path, vmdk->cid,
-               child->parent_cid);
+               "snapshot was taken",
+               child->name, path, vmdk->cid, child->parent_cid);
     goto err1;
   }
   if (vmdk_qemu_format (vmdk) == NULL)
@@ -1295,15 +1343,17 @@ check_one (const char *path, const struct vmdk *child, file_id_vector *seen,
       goto err1;
   }
   if (vmdk->parent_hint == NULL && vmdk->parent_cid != VMDK_NO_PARENT) {
-    set_error (0, "'%s': a snapshot (parentCID=%08" PRIx32 ") that names "
-               "no parent (parentFileNameHint)", path, vmdk->parent_cid);
+    set_error (0,
+               "'%s': a snapshot (parentCID=%08" PRIx32 ") that names "
+               "no parent (parentFileNameHint)",
+               path, vmdk->parent_cid);
     goto err1;
   }
   return vmdk;
 
- err1:
+err1:
   vmdk_free (vmdk);
- err0:
+err0:
   return NULL;
 }
 

@@ -24,7 +24,9 @@
 #define VMDK_NO_PARENT 0xffffffffU        /* parentCID of a base disk */
 
 enum vmdk_access {
-  VMDK_ACCESS_RW, VMDK_ACCESS_RDONLY, VMDK_ACCESS_NOACCESS,
+  VMDK_ACCESS_RW,
+  VMDK_ACCESS_RDONLY,
+  VMDK_ACCESS_NOACCESS,
 };
 
 enum vmdk_extent_type {
@@ -41,29 +43,29 @@ enum vmdk_extent_type {
 
 struct vmdk_extent {
   enum vmdk_access access;
-  uint64_t sectors;               /* size in 512 byte sectors */
+  uint64_t sectors; /* size in 512 byte sectors */
   enum vmdk_extent_type type;
-  char *file;                     /* as written; NULL for ZERO; owned */
-  char *path;                     /* resolved; NULL for ZERO; owned */
-  uint64_t offset;                /* start in the file, in sectors */
-  int lineno;                     /* line in the descriptor */
+  char *file;      /* as written; NULL for ZERO; owned */
+  char *path;      /* resolved; NULL for ZERO; owned */
+  uint64_t offset; /* start in the file, in sectors */
+  int lineno;      /* line in the descriptor */
 };
 
 DEFINE_VECTOR_TYPE (vmdk_extent_vector, struct vmdk_extent);
 
 struct vmdk {
-  char *name;                     /* file the descriptor came from; owned */
-  bool embedded;                  /* inside a sparse file's header */
-  int version;                    /* "version=", 1 if absent */
+  char *name;    /* file the descriptor came from; owned */
+  bool embedded; /* inside a sparse file's header */
+  int version;   /* "version=", 1 if absent */
   bool has_cid;
   uint32_t cid;
-  uint32_t parent_cid;            /* VMDK_NO_PARENT if absent */
-  char *create_type;              /* owned; never NULL */
-  char *parent_hint;              /* parentFileNameHint or NULL; owned */
-  char *parent_path;              /* resolved parent or NULL; owned */
-  char *adapter_type;             /* ddb.adapterType or NULL; owned */
+  uint32_t parent_cid; /* VMDK_NO_PARENT if absent */
+  char *create_type;   /* owned; never NULL */
+  char *parent_hint;   /* parentFileNameHint or NULL; owned */
+  char *parent_path;   /* resolved parent or NULL; owned */
+  char *adapter_type;  /* ddb.adapterType or NULL; owned */
   vmdk_extent_vector extents;
-  uint64_t capacity;              /* sum of the extents, in bytes */
+  uint64_t capacity; /* sum of the extents, in bytes */
 };
 
 /* Parses descriptor text.  name is used in error messages; dir (may be
@@ -73,8 +75,7 @@ struct vmdk {
  * function of its arguments.  Returns a descriptor the caller frees
  * with vmdk_free, or NULL with the error set.
  */
-extern struct vmdk *vmdk_parse_descriptor (const char *name,
-                                           const char *dir,
+extern struct vmdk *vmdk_parse_descriptor (const char *name, const char *dir,
                                            const char *text, size_t len);
 
 /* Reads the descriptor of the VMDK file at path: either a text

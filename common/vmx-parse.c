@@ -16,15 +16,15 @@
 #include "vmx-parse.h"
 
 struct vmx_entry {
-  char *key;               /* lowercased; owned */
-  char *value;             /* unescaped; owned */
-  size_t seq;              /* order of appearance: later wins */
+  char *key;   /* lowercased; owned */
+  char *value; /* unescaped; owned */
+  size_t seq;  /* order of appearance: later wins */
 };
 
 DEFINE_VECTOR_TYPE (vmx_entry_vector, struct vmx_entry);
 
 struct vmx {
-  char *name;              /* for error messages; owned */
+  char *name;               /* for error messages; owned */
   vmx_entry_vector entries; /* sorted by key, keys unique */
 };
 
@@ -116,13 +116,14 @@ unescape (const char *name, int lineno, const char *raw, size_t len)
   for (size_t i = 0; i < len; ++i) {
     int hi, lo;
 
-    if (raw[i] == '|' && i + 2 < len
-        && (hi = hex_value (raw[i + 1])) >= 0
+    if (raw[i] == '|' && i + 2 < len && (hi = hex_value (raw[i + 1])) >= 0
         && (lo = hex_value (raw[i + 2])) >= 0) {
       if (hi == 0 && lo == 0) {
         free (out);
-        set_error (0, "'%s' line %d: value contains the escape |00 "
-                   "(a NUL byte)", name, lineno);
+        set_error (0,
+                   "'%s' line %d: value contains the escape |00 "
+                   "(a NUL byte)",
+                   name, lineno);
         return NULL;
       }
       out[n++] = (char) (hi * 16 + lo);
@@ -136,8 +137,8 @@ unescape (const char *name, int lineno, const char *raw, size_t len)
 }
 
 static int
-add_entry (struct vmx *vmx, const char *name, int lineno,
-           const char *key, size_t keylen, const char *raw, size_t rawlen)
+add_entry (struct vmx *vmx, const char *name, int lineno, const char *key,
+           size_t keylen, const char *raw, size_t rawlen)
 {
   struct vmx_entry e = { .seq = vmx->entries.len };
 
@@ -165,20 +166,22 @@ add_entry (struct vmx *vmx, const char *name, int lineno,
 
 /* Parses one line (without its '\n'). */
 static int
-parse_line (struct vmx *vmx, const char *name, int lineno,
-            const char *p, size_t len)
+parse_line (struct vmx *vmx, const char *name, int lineno, const char *p,
+            size_t len)
 {
   const char *end = p + len, *key, *value;
   size_t keylen;
 
   if (len > VMX_MAX_LINE) {
-    set_error (0, "'%s' line %d: line is longer than %d bytes",
-               name, lineno, VMX_MAX_LINE);
+    set_error (0, "'%s' line %d: line is longer than %d bytes", name, lineno,
+               VMX_MAX_LINE);
     return -1;
   }
   if (memchr (p, '\0', len) != NULL) {
-    set_error (0, "'%s' line %d: contains a NUL byte: "
-               "this is not a .vmx file", name, lineno);
+    set_error (0,
+               "'%s' line %d: contains a NUL byte: "
+               "this is not a .vmx file",
+               name, lineno);
     return -1;
   }
   while (p < end && is_blank (*p))
@@ -206,18 +209,19 @@ parse_line (struct vmx *vmx, const char *name, int lineno,
     const char *close = memchr (p + 1, '"', end - p - 1);
 
     if (close == NULL) {
-      set_error (0, "'%s' line %d: missing '\"' at the end of the value",
-                 name, lineno);
+      set_error (0, "'%s' line %d: missing '\"' at the end of the value", name,
+                 lineno);
       return -1;
     }
     if (close != end - 1) {
-      set_error (0, "'%s' line %d: unexpected text after the closing '\"' "
-                 "(write '\"' inside a value as |22)", name, lineno);
+      set_error (0,
+                 "'%s' line %d: unexpected text after the closing '\"' "
+                 "(write '\"' inside a value as |22)",
+                 name, lineno);
       return -1;
     }
     value = p + 1;
-    return add_entry (vmx, name, lineno, key, keylen, value,
-                      close - value);
+    return add_entry (vmx, name, lineno, key, keylen, value, close - value);
   }
   /* A bare value runs to the end of the line (blanks trimmed). */
   return add_entry (vmx, name, lineno, key, keylen, p, end - p);
@@ -263,8 +267,8 @@ vmx_parse_string (const char *name, const char *data, size_t len)
   int lineno = 0;
 
   if (len > VMX_MAX_SIZE) {
-    set_error (0, "'%s': too large for a .vmx file (more than %d bytes)",
-               name, VMX_MAX_SIZE);
+    set_error (0, "'%s': too large for a .vmx file (more than %d bytes)", name,
+               VMX_MAX_SIZE);
     goto err0;
   }
   vmx = calloc (1, sizeof *vmx);
@@ -294,9 +298,9 @@ vmx_parse_string (const char *name, const char *data, size_t len)
   sort_and_dedupe (vmx);
   return vmx;
 
- err1:
+err1:
   vmx_free (vmx);
- err0:
+err0:
   return NULL;
 }
 
@@ -327,8 +331,8 @@ vmx_parse_file (const char *path)
     return NULL;
   }
   if (st.st_size > VMX_MAX_SIZE) {
-    set_error (0, "'%s': too large for a .vmx file (more than %d bytes)",
-               path, VMX_MAX_SIZE);
+    set_error (0, "'%s': too large for a .vmx file (more than %d bytes)", path,
+               VMX_MAX_SIZE);
     return NULL;
   }
 
@@ -400,7 +404,7 @@ vmx_get_bool (const struct vmx *vmx, const char *key, bool dflt)
   while (is_blank (*v))
     v++;
   return equal_ci (v, "true") || equal_ci (v, "yes") || equal_ci (v, "on")
-    || strcmp (v, "1") == 0;
+         || strcmp (v, "1") == 0;
 }
 
 /* Parses a decimal integer with optional blanks around it.  strtoll
@@ -413,8 +417,7 @@ parse_decimal (const char *p, long long *out)
 
   while (is_blank (*p))
     p++;
-  if (!((*p >= '0' && *p <= '9')
-        || (*p == '-' && p[1] >= '0' && p[1] <= '9')))
+  if (!((*p >= '0' && *p <= '9') || (*p == '-' && p[1] >= '0' && p[1] <= '9')))
     return false;
   errno = 0;
   *out = strtoll (p, &end, 10);
@@ -434,8 +437,7 @@ vmx_get_int (const struct vmx *vmx, const char *key, long long *out)
   if (v == NULL)
     return 0;
   if (!parse_decimal (v, &n)) {
-    set_error (0, "'%s': %s = \"%s\" is not an integer",
-               vmx->name, key, v);
+    set_error (0, "'%s': %s = \"%s\" is not an integer", vmx->name, key, v);
     return -1;
   }
   *out = n;

@@ -23,8 +23,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define VMX_MAX_SIZE (1024 * 1024)     /* whole file, bytes */
-#define VMX_MAX_LINE (64 * 1024)       /* one line, bytes, without EOL */
+#define VMX_MAX_SIZE (1024 * 1024) /* whole file, bytes */
+#define VMX_MAX_LINE (64 * 1024)   /* one line, bytes, without EOL */
 
 struct vmx;
 
@@ -51,8 +51,7 @@ extern const char *vmx_get (const struct vmx *vmx, const char *key);
 /* True if key is present and its value is "true", "yes", "on" or "1"
  * (any case); false if present with any other value; dflt if absent.
  */
-extern bool vmx_get_bool (const struct vmx *vmx, const char *key,
-                          bool dflt);
+extern bool vmx_get_bool (const struct vmx *vmx, const char *key, bool dflt);
 
 /* Parses key's value as a decimal integer (surrounding blanks allowed).
  * Returns 1 and sets *out if present, 0 (leaving *out alone) if absent,
@@ -70,8 +69,8 @@ extern int vmx_get_int (const struct vmx *vmx, const char *key,
  *
  * *pos must start at 0.  key (lowercase) and value belong to vmx.
  */
-extern bool vmx_next (const struct vmx *vmx, const char *prefix,
-                      size_t *pos, const char **key, const char **value);
+extern bool vmx_next (const struct vmx *vmx, const char *prefix, size_t *pos,
+                      const char **key, const char **value);
 
 /* Number of distinct keys. */
 extern size_t vmx_count (const struct vmx *vmx);

@@ -41,8 +41,12 @@ static void
 copy_to (const char *src, const char *dst, const char *fmt, bool verify)
 {
   struct copy_options o = {
-    .src = src, .src_format = "raw", .dst = dst, .dst_format = fmt,
-    .progress = progress, .verify = verify,
+    .src = src,
+    .src_format = "raw",
+    .dst = dst,
+    .dst_format = fmt,
+    .progress = progress,
+    .verify = verify,
   };
   struct copy_stats st;
   char cmd[512];
@@ -53,7 +57,7 @@ copy_to (const char *src, const char *dst, const char *fmt, bool verify)
     abort ();
   }
   assert (st.size == 64 * MiB);
-  assert (st.written == 2 * MiB);          /* the two random MiB only */
+  assert (st.written == 2 * MiB); /* the two random MiB only */
   assert (st.data >= 2 * MiB && st.data <= 3 * MiB);
   assert (calls > 0);
   snprintf (cmd, sizeof cmd, "qemu-img compare -q -f raw -F %s %s %s", fmt,
@@ -82,7 +86,7 @@ main (void)
   assert (fd >= 0);
   assert (ftruncate (fd, 64 * MiB) == 0);
   write_at (fd, 0, MiB, 1);
-  write_at (fd, 8 * MiB, MiB, 0);        /* allocated, but zeros */
+  write_at (fd, 8 * MiB, MiB, 0); /* allocated, but zeros */
   write_at (fd, 32 * MiB, MiB, 1);
   close (fd);
 
@@ -90,11 +94,14 @@ main (void)
   copy_to (src, dst2, "raw", true);
   assert (stat (dst2, &sb) == 0);
   assert (sb.st_size == 64 * MiB);
-  assert ((uint64_t) sb.st_blocks * 512 <= 3 * MiB);     /* sparse */
+  assert ((uint64_t) sb.st_blocks * 512 <= 3 * MiB); /* sparse */
 
   /* An existing destination is refused and not removed. */
   struct copy_options o = {
-    .src = src, .src_format = "raw", .dst = dst2, .dst_format = "raw",
+    .src = src,
+    .src_format = "raw",
+    .dst = dst2,
+    .dst_format = "raw",
   };
   struct copy_stats st;
   assert (copy_image (&o, &st) == -1);

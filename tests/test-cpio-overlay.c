@@ -26,11 +26,14 @@ check (enum cpio_compression how)
 
   assert (co);
   assert (cpio_overlay_add_file (co, "lib/modules/6.1/kernel/a.ko", "AAAA", 4,
-                                 0644) == 0);
-  assert (cpio_overlay_add_file (co, "lib/modules/6.1/kernel/b.ko", "BB", 2,
-                                 0644) == 0);
-  assert (cpio_overlay_add_file (co, "lib/modules/6.1/modules.dep", "", 0,
-                                 0644) == 0);
+                                 0644)
+          == 0);
+  assert (
+      cpio_overlay_add_file (co, "lib/modules/6.1/kernel/b.ko", "BB", 2, 0644)
+      == 0);
+  assert (
+      cpio_overlay_add_file (co, "lib/modules/6.1/modules.dep", "", 0, 0644)
+      == 0);
   assert (cpio_overlay_finish (co, how, 1 << 19, &buf, &len) == 0);
   cpio_overlay_free (co);
   if (how == CPIO_GZIP)
@@ -65,7 +68,7 @@ check (enum cpio_compression how)
   assert (archive_format (a) == ARCHIVE_FORMAT_CPIO_SVR4_NOCRC);
   archive_read_free (a);
   assert (files == 3);
-  assert (dirs == 4);      /* lib, lib/modules, lib/modules/6.1, .../kernel */
+  assert (dirs == 4); /* lib, lib/modules, lib/modules/6.1, .../kernel */
   free (buf);
 }
 

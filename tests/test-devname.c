@@ -78,8 +78,8 @@ main (void)
   parses ("/dev/vdb", "vd", 1, 0);
   parses ("/dev/nvme0n1", "nvme", 0, 0);
   parses ("/dev/nvme0n1p2", "nvme", 0, 2);
-  parses ("/dev/disk/by-path/pci-0000:03:00.0-scsi-0:0:1:0-part1",
-          "scsi", 1, 1);
+  parses ("/dev/disk/by-path/pci-0000:03:00.0-scsi-0:0:1:0-part1", "scsi", 1,
+          1);
   parses ("/dev/disk/by-path/pci-0000:03:00.0-scsi-0:0:0:0", "scsi", 0, 0);
   rejects ("/dev/mapper/vg-root");
   rejects ("/dev/vg/root");
@@ -101,15 +101,19 @@ main (void)
   cmdline ("RESUME=\"/dev/sda2\"\n", "RESUME=\"/dev/sda2\"\n", 0);
   cmdline ("resume=\"/dev/sda2\"\n", "resume=\"UUID=2222\"\n", 1);
   cmdline ("root=/dev/mapper/vg-root", "root=/dev/mapper/vg-root", 0);
-  cmdline ("myroot=/dev/sda1 xroot=/dev/sda1", "myroot=/dev/sda1 "
-           "xroot=/dev/sda1", 0);
+  cmdline ("myroot=/dev/sda1 xroot=/dev/sda1",
+           "myroot=/dev/sda1 "
+           "xroot=/dev/sda1",
+           0);
   cmdline ("root=/dev/sdb1", "root=/dev/sdb1", 0);
   cmdline ("", "", 0);
 
   table ("# /dev/sda1 comment\n/dev/sda1 / ext4 errors=remount-ro 0 1\n"
-         "/dev/sda2 none swap sw 0 0\n/dev/sr0 /media/cdrom udf 0 0\n", 0,
+         "/dev/sda2 none swap sw 0 0\n/dev/sr0 /media/cdrom udf 0 0\n",
+         0,
          "# /dev/sda1 comment\nUUID=1111 / ext4 errors=remount-ro 0 1\n"
-         "UUID=2222 none swap sw 0 0\n/dev/sr0 /media/cdrom udf 0 0\n", 2);
+         "UUID=2222 none swap sw 0 0\n/dev/sr0 /media/cdrom udf 0 0\n",
+         2);
   table ("  \t/dev/sda1\t/\text4", 0, "  \tUUID=1111\t/\text4", 1);
   table ("cr /dev/sda2 none luks\n", 1, "cr UUID=2222 none luks\n", 1);
   table ("no newline at end /dev/sda1", 0, "no newline at end /dev/sda1", 0);

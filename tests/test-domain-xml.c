@@ -16,8 +16,12 @@ main (void)
   struct vm vm = { 0 };
   char *paths[] = { "/srv/a b/x-sda.qcow2", "/srv/x-sdb.qcow2", NULL };
   struct domain_xml_opts o = {
-    .name = "web<1>", .virt_type = "qemu", .disk_paths = paths,
-    .disk_format = "qcow2", .net_mode = NET_NETWORK, .net_name = "default",
+    .name = "web<1>",
+    .virt_type = "qemu",
+    .disk_paths = paths,
+    .disk_format = "qcow2",
+    .net_mode = NET_NETWORK,
+    .net_name = "default",
   };
   char *xml, *s;
 
@@ -36,10 +40,11 @@ main (void)
   vm.vcpus = 4;
   vm.firmware = FIRMWARE_UEFI;
   vm.uuid = strdup ("564d1234-5678-9abc-def0-123456789abc");
-  vm_disk_vector_append (&vm.disks, (struct vm_disk) { .bus = BUS_SCSI });
-  vm_disk_vector_append (&vm.disks, (struct vm_disk) { .bus = BUS_SATA });
-  vm_nic_vector_append (&vm.nics, (struct vm_nic) {
-      .mac = strdup ("00:50:56:01:02:03"), .pci_slot = 160 });
+  vm_disk_vector_append (&vm.disks, (struct vm_disk){ .bus = BUS_SCSI });
+  vm_disk_vector_append (&vm.disks, (struct vm_disk){ .bus = BUS_SATA });
+  vm_nic_vector_append (
+      &vm.nics,
+      (struct vm_nic){ .mac = strdup ("00:50:56:01:02:03"), .pci_slot = 160 });
   xml = domain_xml (&vm, &o);
   assert (xml);
   assert (strstr (xml, "<domain type=\"qemu\">"));
@@ -55,7 +60,7 @@ main (void)
   assert (strstr (xml, "<model type=\"virtio\"/>"));
   assert (strstr (xml, "<source network=\"default\"/>"));
   assert (strstr (xml, "<serial type=\"pty\">"));
-  assert (!strstr (xml, "host-model"));     /* TCG: no host CPU model */
+  assert (!strstr (xml, "host-model")); /* TCG: no host CPU model */
   free (xml);
 
   o.virt_type = "kvm";

@@ -31,9 +31,10 @@ static size_t
 entry (unsigned char *out, const char *name, size_t filesize)
 {
   size_t namesize = strlen (name) + 1, n;
-  n = sprintf ((char *) out, "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x"
-               "%08x%08x%08zx%08x", 0, 0100644, 0, 0, 1, 0, filesize, 0, 0,
-               0, 0, namesize, 0);
+  n = sprintf ((char *) out,
+               "070701%08x%08x%08x%08x%08x%08x%08zx%08x%08x"
+               "%08x%08x%08zx%08x",
+               0, 0100644, 0, 0, 1, 0, filesize, 0, 0, 0, 0, namesize, 0);
   memcpy (out + n, name, namesize);
   n = (n + namesize + 3) & ~3UL;
   memset (out + n, 'x', filesize);
@@ -52,7 +53,7 @@ main (void)
   n += entry (buf + n, "kernel/x86/microcode/GenuineIntel.bin", 10);
   n += entry (buf + n, "TRAILER!!!", 0);
   n += 512 - n % 512;
-  memcpy (buf + n, "\x28\xb5\x2f\xfd\x04\x48", 6);   /* FHD 0x04, WD 0x48 */
+  memcpy (buf + n, "\x28\xb5\x2f\xfd\x04\x48", 6); /* FHD 0x04, WD 0x48 */
   m.n = n + 32;
   assert (initramfs_scan (mem_read, &m, m.n, &l) == 0);
   assert (l.compression == INITRAMFS_ZSTD);
@@ -83,8 +84,8 @@ main (void)
   /* Window of a single-segment frame is its content size (2-byte FCS
    * field, +256).
    */
-  assert (zstd_frame_window ((const unsigned char *)
-                             "\x28\xb5\x2f\xfd\x60\x00\x01\x00", 8)
+  assert (zstd_frame_window (
+              (const unsigned char *) "\x28\xb5\x2f\xfd\x60\x00\x01\x00", 8)
           == 256 + 256);
   assert (zstd_frame_window ((const unsigned char *) "\x28\xb5\x2f", 3) == 0);
   printf ("test-initramfs-format: OK\n");

@@ -26,7 +26,9 @@ main (void)
                         "auto lo\niface lo inet loopback\n"
                         "allow-hotplug ens160\niface ens160 inet dhcp\n"
                         "auto eth1 eth2\n  iface eth1:0 inet static\n"
-                        "# iface bogus0 inet dhcp\n", &v) == 0);
+                        "# iface bogus0 inet dhcp\n",
+                        &v)
+          == 0);
   assert (v.len == 3);
   assert (strcmp (mac_of (&v, "ens160"), "-") == 0);
   assert (mac_of (&v, "eth1") && mac_of (&v, "eth2"));
@@ -40,42 +42,57 @@ main (void)
                         "        macaddress: \"00:50:56:AA:BB:CC\"\n"
                         "      set-name: lan0\n"
                         "  bridges:\n    br0:\n      dhcp4: true\n",
-                        &v) == 0);
+                        &v)
+          == 0);
   assert (v.len == 2);
   assert (strcmp (mac_of (&v, "ens192"), "-") == 0);
   assert (strcmp (mac_of (&v, "lan0"), "00:50:56:aa:bb:cc") == 0);
   assert (mac_of (&v, "br0") == NULL);
   netcfg_names_free (&v);
 
-  assert (netcfg_parse (NETCFG_NM, "/etc/NetworkManager/system-connections/"
-                        "a.nmconnection", "[connection]\nid=a\n"
+  assert (netcfg_parse (NETCFG_NM,
+                        "/etc/NetworkManager/system-connections/"
+                        "a.nmconnection",
+                        "[connection]\nid=a\n"
                         "interface-name=ens33\n[ethernet]\n"
-                        "mac-address=00-50-56-01-02-03\n", &v) == 0);
+                        "mac-address=00-50-56-01-02-03\n",
+                        &v)
+          == 0);
   assert (strcmp (mac_of (&v, "ens33"), "00:50:56:01:02:03") == 0);
   netcfg_names_free (&v);
 
-  assert (netcfg_parse (NETCFG_IFCFG, "/etc/sysconfig/network-scripts/"
-                        "ifcfg-eth0", "DEVICE=eth0\nHWADDR=\"00:50:56:"
-                        "0a:0b:0c\"\nBOOTPROTO=dhcp\n", &v) == 0);
+  assert (netcfg_parse (NETCFG_IFCFG,
+                        "/etc/sysconfig/network-scripts/"
+                        "ifcfg-eth0",
+                        "DEVICE=eth0\nHWADDR=\"00:50:56:"
+                        "0a:0b:0c\"\nBOOTPROTO=dhcp\n",
+                        &v)
+          == 0);
   assert (netcfg_parse (NETCFG_IFCFG, "/etc/sysconfig/network/ifcfg-eth1",
-                        "BOOTPROTO=dhcp\n", &v) == 0);
+                        "BOOTPROTO=dhcp\n", &v)
+          == 0);
   assert (strcmp (mac_of (&v, "eth0"), "00:50:56:0a:0b:0c") == 0);
   assert (strcmp (mac_of (&v, "eth1"), "-") == 0);
   netcfg_names_free (&v);
 
-  assert (netcfg_parse (NETCFG_UDEV_RULES, "/etc/udev/rules.d/70-persistent"
-                        "-net.rules", "# comment NAME=\"x\"\n"
+  assert (netcfg_parse (NETCFG_UDEV_RULES,
+                        "/etc/udev/rules.d/70-persistent"
+                        "-net.rules",
+                        "# comment NAME=\"x\"\n"
                         "SUBSYSTEM==\"net\", ACTION==\"add\", ATTR{address}=="
-                        "\"00:50:56:11:22:33\", NAME=\"eth0\"\n", &v) == 0);
+                        "\"00:50:56:11:22:33\", NAME=\"eth0\"\n",
+                        &v)
+          == 0);
   assert (v.len == 1);
   assert (strcmp (mac_of (&v, "eth0"), "00:50:56:11:22:33") == 0);
   netcfg_names_free (&v);
 
   /* Hostile names are dropped. */
-  assert (netcfg_parse (NETCFG_NM, "x", "interface-name=../../etc\n",
-                        &v) == 0);
-  assert (netcfg_parse (NETCFG_NM, "x", "interface-name=waytoolongname0123\n",
-                        &v) == 0);
+  assert (netcfg_parse (NETCFG_NM, "x", "interface-name=../../etc\n", &v)
+          == 0);
+  assert (
+      netcfg_parse (NETCFG_NM, "x", "interface-name=waytoolongname0123\n", &v)
+      == 0);
   assert (v.len == 0);
   printf ("test-netcfg: OK\n");
   return 0;

@@ -23,8 +23,7 @@ static void
 expect_error (const char *want)
 {
   if (strstr (get_error (), want) == NULL) {
-    fprintf (stderr, "error '%s' does not contain '%s'\n",
-             get_error (), want);
+    fprintf (stderr, "error '%s' does not contain '%s'\n", get_error (), want);
     abort ();
   }
 }
@@ -126,16 +125,16 @@ sparse_header (unsigned char *b, uint64_t capacity, uint64_t gd_offset,
 {
   memset (b, 0, 512);
   memcpy (b, "KDMV", 4);
-  put32 (b + 4, 1);                     /* version */
-  put32 (b + 8, 1);                     /* flags: newline detection */
+  put32 (b + 4, 1); /* version */
+  put32 (b + 8, 1); /* flags: newline detection */
   put64 (b + 12, capacity);
-  put64 (b + 20, 128);                  /* grain size */
+  put64 (b + 20, 128); /* grain size */
   put64 (b + 28, desc_offset);
   put64 (b + 36, desc_offset ? 20 : 0);
   put32 (b + 44, 512);
-  put64 (b + 48, 0);                    /* rgd */
+  put64 (b + 48, 0); /* rgd */
   put64 (b + 56, gd_offset);
-  put64 (b + 64, 128);                  /* overhead */
+  put64 (b + 64, 128); /* overhead */
   memcpy (b + 73, "\n \r\n", 4);
 }
 
@@ -156,9 +155,9 @@ make_sparse (const char *name, uint64_t capacity, const char *desc,
   if (stream) {
     unsigned char *f = b + 128 * 512;
 
-    put64 (f, 1);                       /* footer marker: 1 sector */
+    put64 (f, 1); /* footer marker: 1 sector */
     put32 (f + 8, 0);
-    put32 (f + 12, 3);                  /* MARKER_FOOTER */
+    put32 (f + 12, 3); /* MARKER_FOOTER */
     sparse_header (f + 512, capacity, 22, 1);
     /* then an all-zero end-of-stream marker */
   }
@@ -176,9 +175,9 @@ make_cowd (const char *name, uint32_t sectors)
   put32 (b + 4, 1);
   put32 (b + 8, 3);
   put32 (b + 12, sectors);
-  put32 (b + 16, 1);                    /* grain */
-  put32 (b + 20, 4);                    /* gd offset */
-  put32 (b + 24, 16);                   /* gd entries */
+  put32 (b + 16, 1);  /* grain */
+  put32 (b + 20, 4);  /* gd offset */
+  put32 (b + 24, 16); /* gd entries */
   write_file (name, b, sizeof b);
 }
 
@@ -195,21 +194,20 @@ free_strings (string_vector *v)
 static void
 test_parse_flat (void)
 {
-  struct vmdk *v = parse (
-    "# Disk DescriptorFile\n"
-    "version=1\n"
-    "encoding=\"UTF-8\"\n"
-    "CID=fffffffe\n"
-    "parentCID=ffffffff\n"
-    "createType=\"monolithicFlat\"\n"
-    "\n"
-    "# Extent description\n"
-    "RW 2097152 FLAT \"x-flat.vmdk\" 0\n"
-    "\n"
-    "# The Disk Data Base\n"
-    "#DDB\n"
-    "ddb.adapterType = \"lsilogic\"\n"
-    "ddb.geometry.cylinders = \"130\"\n");
+  struct vmdk *v = parse ("# Disk DescriptorFile\n"
+                          "version=1\n"
+                          "encoding=\"UTF-8\"\n"
+                          "CID=fffffffe\n"
+                          "parentCID=ffffffff\n"
+                          "createType=\"monolithicFlat\"\n"
+                          "\n"
+                          "# Extent description\n"
+                          "RW 2097152 FLAT \"x-flat.vmdk\" 0\n"
+                          "\n"
+                          "# The Disk Data Base\n"
+                          "#DDB\n"
+                          "ddb.adapterType = \"lsilogic\"\n"
+                          "ddb.geometry.cylinders = \"130\"\n");
 
   assert (v != NULL);
   assert (!v->embedded);
@@ -235,18 +233,17 @@ test_parse_flat (void)
 static void
 test_parse_extents (void)
 {
-  struct vmdk *v = parse (
-    "version=1\r\n"
-    "createType=\"twoGbMaxExtentSparse\"\r\n"
-    "RW 4192256 SPARSE \"x-s001.vmdk\"\r\n"
-    "RDONLY 100 FLAT \"/abs/x-f.vmdk\" 7\r\n"
-    "NOACCESS 8 ZERO\r\n"
-    "  rw   16   VMFS   \"with space.vmdk\"  \r\n"
-    "RW 16 VMFSSPARSE \"d-delta.vmdk\"\r\n"
-    "RW 16 SESPARSE \"d-sesparse.vmdk\"\r\n"
-    "RW 16 VMFSRDM \"d-rdm.vmdk\"\r\n"
-    "RW 16 VMFSPASSTHROUGHRAW \"d-rdmp.vmdk\"\r\n"
-    "RW 16 VMFSRAW \"/dev/sdz\" 2\r\n");
+  struct vmdk *v = parse ("version=1\r\n"
+                          "createType=\"twoGbMaxExtentSparse\"\r\n"
+                          "RW 4192256 SPARSE \"x-s001.vmdk\"\r\n"
+                          "RDONLY 100 FLAT \"/abs/x-f.vmdk\" 7\r\n"
+                          "NOACCESS 8 ZERO\r\n"
+                          "  rw   16   VMFS   \"with space.vmdk\"  \r\n"
+                          "RW 16 VMFSSPARSE \"d-delta.vmdk\"\r\n"
+                          "RW 16 SESPARSE \"d-sesparse.vmdk\"\r\n"
+                          "RW 16 VMFSRDM \"d-rdm.vmdk\"\r\n"
+                          "RW 16 VMFSPASSTHROUGHRAW \"d-rdmp.vmdk\"\r\n"
+                          "RW 16 VMFSRAW \"/dev/sdz\" 2\r\n");
   struct vmdk_extent *e;
 
   assert (v != NULL);
@@ -267,8 +264,8 @@ test_parse_extents (void)
   assert (e[7].type == VMDK_EXTENT_VMFSPASSTHROUGHRAW);
   assert (e[8].type == VMDK_EXTENT_VMFSRAW && e[8].offset == 2);
   assert (v->capacity == (4192256ULL + 100 + 8 + 6 * 16) * 512);
-  assert (strcmp (vmdk_extent_type_name (e[7].type),
-                  "VMFSPASSTHROUGHRAW") == 0);
+  assert (strcmp (vmdk_extent_type_name (e[7].type), "VMFSPASSTHROUGHRAW")
+          == 0);
   assert (strcmp (vmdk_access_name (e[2].access), "NOACCESS") == 0);
 
   /* QEMU would skip the RDONLY extent and shift the rest. */
@@ -305,9 +302,9 @@ static void
 test_parse_paths (void)
 {
   const char *text = "createType=\"vmfsSparse\"\n"
-    "parentCID=12345678\n"
-    "parentFileNameHint=\"base.vmdk\"\n"
-    "RW 8 VMFSSPARSE \"d-delta.vmdk\"\n";
+                     "parentCID=12345678\n"
+                     "parentFileNameHint=\"base.vmdk\"\n"
+                     "RW 8 VMFSSPARSE \"d-delta.vmdk\"\n";
   struct vmdk *v;
 
   v = vmdk_parse_descriptor ("d.vmdk", NULL, text, strlen (text));
@@ -325,8 +322,8 @@ test_parse_paths (void)
   v = vmdk_parse_descriptor ("d.vmdk", "/vmfs/volumes/ds1/vm/", text,
                              strlen (text));
   assert (strcmp (v->parent_path, "/vmfs/volumes/ds1/vm/base.vmdk") == 0);
-  assert (strcmp (v->extents.ptr[0].path,
-                  "/vmfs/volumes/ds1/vm/d-delta.vmdk") == 0);
+  assert (strcmp (v->extents.ptr[0].path, "/vmfs/volumes/ds1/vm/d-delta.vmdk")
+          == 0);
   vmdk_free (v);
 
   v = parse ("createType=\"vmfsSparse\"\n"
@@ -370,7 +367,7 @@ test_parse_errors (void)
                "RW 8 FLAT \"x\" 36028797018963967\n",
                "line 2: the extent's offset overflows");
   parse_fails ("RW 8 FLAT \"x\" 0\n", "'d.vmdk': not a VMDK descriptor "
-               "(no createType)");
+                                      "(no createType)");
   parse_fails ("createType=\"monolithicFlat\"\n",
                "'d.vmdk': the descriptor lists no extents");
   parse_fails ("CID=xyz\n", "line 1: CID 'xyz' is not 8 hex digits");
@@ -387,10 +384,11 @@ test_parse_errors (void)
 static void
 test_parse_nul (void)
 {
-  static const char text[] = "createType=\"monolithicFlat\"\n"
-    "RW 8 FLAT \"x\" 0\n\0garbage that is never parsed\n";
-  struct vmdk *v = vmdk_parse_descriptor ("d.vmdk", NULL, text,
-                                          sizeof text - 1);
+  static const char text[]
+      = "createType=\"monolithicFlat\"\n"
+        "RW 8 FLAT \"x\" 0\n\0garbage that is never parsed\n";
+  struct vmdk *v
+      = vmdk_parse_descriptor ("d.vmdk", NULL, text, sizeof text - 1);
 
   assert (v != NULL && v->extents.len == 1);
   vmdk_free (v);
@@ -406,9 +404,9 @@ test_flat_chain (void)
   char *want;
 
   write_text ("flat.vmdk", "# Disk DescriptorFile\nversion=1\n"
-              "CID=00000001\nparentCID=ffffffff\n"
-              "createType=\"monolithicFlat\"\n"
-              "RW 2048 FLAT \"flat-flat.vmdk\" 0\n");
+                           "CID=00000001\nparentCID=ffffffff\n"
+                           "createType=\"monolithicFlat\"\n"
+                           "RW 2048 FLAT \"flat-flat.vmdk\" 0\n");
   make_sized ("flat-flat.vmdk", 2048 * 512);
   assert (check ("flat.vmdk", &cap, &files) == 0);
   assert (cap == 2048 * 512);
@@ -432,7 +430,7 @@ test_flat_chain (void)
 
   /* The offset counts. */
   write_text ("off.vmdk", "createType=\"monolithicFlat\"\n"
-              "RW 2048 FLAT \"flat-flat.vmdk\" 1\n");
+                          "RW 2048 FLAT \"flat-flat.vmdk\" 1\n");
   make_sized ("flat-flat.vmdk", 2048 * 512);
   assert (check ("off.vmdk", NULL, NULL) == -1);
   expect_error ("truncated");
@@ -457,8 +455,8 @@ test_flat_chain (void)
 
   /* Several extents. */
   write_text ("split.vmdk", "createType=\"twoGbMaxExtentFlat\"\n"
-              "RW 100 FLAT \"split-f001.vmdk\" 0\n"
-              "RW 50 FLAT \"split-f002.vmdk\" 0\n");
+                            "RW 100 FLAT \"split-f001.vmdk\" 0\n"
+                            "RW 50 FLAT \"split-f002.vmdk\" 0\n");
   make_sized ("split-f001.vmdk", 100 * 512);
   make_sized ("split-f002.vmdk", 50 * 512);
   assert (check ("split.vmdk", &cap, NULL) == 0);
@@ -472,9 +470,9 @@ static void
 test_sparse (void)
 {
   const char *desc = "# Disk DescriptorFile\nversion=1\nCID=0000abcd\n"
-    "parentCID=ffffffff\ncreateType=\"monolithicSparse\"\n"
-    "RW 2097152 SPARSE \"original-name.vmdk\"\n"
-    "ddb.adapterType = \"ide\"\n";
+                     "parentCID=ffffffff\ncreateType=\"monolithicSparse\"\n"
+                     "RW 2097152 SPARSE \"original-name.vmdk\"\n"
+                     "ddb.adapterType = \"ide\"\n";
   struct vmdk *v;
   string_vector files = empty_vector;
   uint64_t cap = 0;
@@ -528,7 +526,8 @@ test_sparse (void)
   /* streamOptimized with the grain directory at the end. */
   make_sparse ("stream.vmdk", 2097152,
                "createType=\"streamOptimized\"\n"
-               "RW 2097152 SPARSE \"stream.vmdk\"\n", true);
+               "RW 2097152 SPARSE \"stream.vmdk\"\n",
+               true);
   assert (check ("stream.vmdk", &cap, NULL) == 0);
   assert (cap == 2097152ULL * 512);
   p = tpath ("stream.vmdk");
@@ -540,8 +539,8 @@ test_sparse (void)
 
   /* twoGbMaxExtentSparse: separate sparse extents without descriptors. */
   write_text ("two.vmdk", "createType=\"twoGbMaxExtentSparse\"\n"
-              "RW 4096 SPARSE \"two-s001.vmdk\"\n"
-              "RW 2048 SPARSE \"two-s002.vmdk\"\n");
+                          "RW 4096 SPARSE \"two-s001.vmdk\"\n"
+                          "RW 2048 SPARSE \"two-s002.vmdk\"\n");
   make_sparse ("two-s001.vmdk", 4096, NULL, false);
   make_sparse ("two-s002.vmdk", 2048, NULL, false);
   assert (check ("two.vmdk", &cap, NULL) == 0);
@@ -600,14 +599,17 @@ test_snapshots (void)
   string_vector files = empty_vector;
   uint64_t cap = 0;
 
-  write_text ("base.vmdk", "createType=\"vmfs\"\nCID=11111111\n"
+  write_text ("base.vmdk",
+              "createType=\"vmfs\"\nCID=11111111\n"
               "parentCID=ffffffff\nRW 100 VMFS \"base-flat.vmdk\"\n");
   make_sized ("base-flat.vmdk", 100 * 512);
-  write_text ("snap1.vmdk", "createType=\"vmfsSparse\"\nCID=22222222\n"
+  write_text ("snap1.vmdk",
+              "createType=\"vmfsSparse\"\nCID=22222222\n"
               "parentCID=11111111\nparentFileNameHint=\"base.vmdk\"\n"
               "RW 100 VMFSSPARSE \"snap1-delta.vmdk\"\n");
   make_cowd ("snap1-delta.vmdk", 100);
-  write_text ("snap2.vmdk", "createType=\"vmfsSparse\"\nCID=33333333\n"
+  write_text ("snap2.vmdk",
+              "createType=\"vmfsSparse\"\nCID=33333333\n"
               "parentCID=22222222\nparentFileNameHint=\"snap1.vmdk\"\n"
               "RW 100 VMFSSPARSE \"snap2-delta.vmdk\"\n");
   make_cowd ("snap2-delta.vmdk", 100);
@@ -625,7 +627,8 @@ test_snapshots (void)
   remove_file ("base.vmdk");
   assert (check ("snap2.vmdk", &cap, NULL) == -1);
   expect_error ("snap1.vmdk': parent 'base.vmdk' is missing");
-  write_text ("base.vmdk", "createType=\"vmfs\"\nCID=11111111\n"
+  write_text ("base.vmdk",
+              "createType=\"vmfs\"\nCID=11111111\n"
               "parentCID=ffffffff\nRW 100 VMFS \"base-flat.vmdk\"\n");
   remove_file ("base-flat.vmdk");
   assert (check ("snap2.vmdk", &cap, NULL) == -1);
@@ -640,7 +643,8 @@ test_snapshots (void)
   assert (check ("snap2.vmdk", &cap, NULL) == 0);
 
   /* CID mismatch: the parent changed after the snapshot. */
-  write_text ("base.vmdk", "createType=\"vmfs\"\nCID=1111111f\n"
+  write_text ("base.vmdk",
+              "createType=\"vmfs\"\nCID=1111111f\n"
               "parentCID=ffffffff\nRW 100 VMFS \"base-flat.vmdk\"\n");
   assert (check ("snap2.vmdk", &cap, NULL) == -1);
   expect_error ("snap1.vmdk': its parent '");
@@ -648,22 +652,25 @@ test_snapshots (void)
 
   /* A snapshot without a parent name. */
   write_text ("orphan.vmdk", "createType=\"vmfsSparse\"\nCID=22222222\n"
-              "parentCID=11111111\n"
-              "RW 100 VMFSSPARSE \"snap1-delta.vmdk\"\n");
+                             "parentCID=11111111\n"
+                             "RW 100 VMFSSPARSE \"snap1-delta.vmdk\"\n");
   assert (check ("orphan.vmdk", &cap, NULL) == -1);
   expect_error ("names no parent");
 
   /* An absolute datastore hint that does not exist here: the parent is
    * looked for next to the child.
    */
-  write_text ("base.vmdk", "createType=\"vmfs\"\nCID=11111111\n"
+  write_text ("base.vmdk",
+              "createType=\"vmfs\"\nCID=11111111\n"
               "parentCID=ffffffff\nRW 100 VMFS \"base-flat.vmdk\"\n");
-  write_text ("snap1.vmdk", "createType=\"vmfsSparse\"\nCID=22222222\n"
+  write_text ("snap1.vmdk",
+              "createType=\"vmfsSparse\"\nCID=22222222\n"
               "parentCID=11111111\n"
               "parentFileNameHint=\"/vmfs/volumes/nowhere/vm/base.vmdk\"\n"
               "RW 100 VMFSSPARSE \"snap1-delta.vmdk\"\n");
   assert (check ("snap2.vmdk", &cap, NULL) == 0);
-  write_text ("snap1.vmdk", "createType=\"vmfsSparse\"\nCID=22222222\n"
+  write_text ("snap1.vmdk",
+              "createType=\"vmfsSparse\"\nCID=22222222\n"
               "parentCID=11111111\n"
               "parentFileNameHint=\"/vmfs/volumes/nowhere/vm/gone.vmdk\"\n"
               "RW 100 VMFSSPARSE \"snap1-delta.vmdk\"\n");
@@ -678,11 +685,11 @@ test_loops (void)
 
   /* a -> b -> a */
   write_text ("loop-a.vmdk", "createType=\"vmfs\"\n"
-              "parentFileNameHint=\"loop-b.vmdk\"\n"
-              "RW 8 VMFS \"loop-flat.vmdk\"\n");
+                             "parentFileNameHint=\"loop-b.vmdk\"\n"
+                             "RW 8 VMFS \"loop-flat.vmdk\"\n");
   write_text ("loop-b.vmdk", "createType=\"vmfs\"\n"
-              "parentFileNameHint=\"loop-a.vmdk\"\n"
-              "RW 8 VMFS \"loop-flat.vmdk\"\n");
+                             "parentFileNameHint=\"loop-a.vmdk\"\n"
+                             "RW 8 VMFS \"loop-flat.vmdk\"\n");
   make_sized ("loop-flat.vmdk", 8 * 512);
   assert (check ("loop-a.vmdk", NULL, NULL) == -1);
   expect_error ("loop-b.vmdk': parent 'loop-a.vmdk' is already in this "
@@ -690,8 +697,8 @@ test_loops (void)
 
   /* Its own parent, through a symlink. */
   write_text ("self.vmdk", "createType=\"vmfs\"\n"
-              "parentFileNameHint=\"self-link.vmdk\"\n"
-              "RW 8 VMFS \"loop-flat.vmdk\"\n");
+                           "parentFileNameHint=\"self-link.vmdk\"\n"
+                           "RW 8 VMFS \"loop-flat.vmdk\"\n");
   {
     char *p = tpath ("self-link.vmdk");
 
@@ -705,11 +712,14 @@ test_loops (void)
   for (int i = 0; i < 65; ++i) {
     snprintf (name, sizeof name, "chain-%d.vmdk", i);
     if (i < 64)
-      snprintf (text, sizeof text, "createType=\"vmfs\"\n"
+      snprintf (text, sizeof text,
+                "createType=\"vmfs\"\n"
                 "parentFileNameHint=\"chain-%d.vmdk\"\n"
-                "RW 8 VMFS \"loop-flat.vmdk\"\n", i + 1);
+                "RW 8 VMFS \"loop-flat.vmdk\"\n",
+                i + 1);
     else
-      snprintf (text, sizeof text, "createType=\"vmfs\"\n"
+      snprintf (text, sizeof text,
+                "createType=\"vmfs\"\n"
                 "RW 8 VMFS \"loop-flat.vmdk\"\n");
     write_text (name, text);
   }

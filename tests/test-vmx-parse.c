@@ -26,8 +26,7 @@ must_fail (const char *text, size_t len, const char *want)
 
   assert (vmx == NULL);
   if (strstr (get_error (), want) == NULL) {
-    fprintf (stderr, "error '%s' does not contain '%s'\n",
-             get_error (), want);
+    fprintf (stderr, "error '%s' does not contain '%s'\n", get_error (), want);
     abort ();
   }
 }
@@ -35,17 +34,16 @@ must_fail (const char *text, size_t len, const char *want)
 static void
 test_basic (void)
 {
-  struct vmx *vmx = parse (
-    ".encoding = \"UTF-8\"\n"
-    "config.version = \"8\"\n"
-    "displayName = \"My VM\"\n"
-    "memsize = \"4096\"\n"
-    "scsi0.present = \"TRUE\"\n"
-    "bare = unquoted value  \n"
-    "empty = \"\"\n"
-    "emptybare =\n"
-    "nospace=\"x\"\n"
-    "\t spaced\t=\t\"y\"\t\n");
+  struct vmx *vmx = parse (".encoding = \"UTF-8\"\n"
+                           "config.version = \"8\"\n"
+                           "displayName = \"My VM\"\n"
+                           "memsize = \"4096\"\n"
+                           "scsi0.present = \"TRUE\"\n"
+                           "bare = unquoted value  \n"
+                           "empty = \"\"\n"
+                           "emptybare =\n"
+                           "nospace=\"x\"\n"
+                           "\t spaced\t=\t\"y\"\t\n");
 
   assert (vmx != NULL);
   assert (vmx_count (vmx) == 10);
@@ -84,15 +82,14 @@ test_case (void)
 static void
 test_escapes (void)
 {
-  struct vmx *vmx = parse (
-    "a = \"say |22hi|22\"\n"
-    "b = \"pipe |7C and |7c\"\n"
-    "c = \"line1|0Aline2\"\n"
-    "d = \"not |zz an escape, nor |2\"\n"
-    "e = \"end|\"\n"
-    "f = \"|41|42|43\"\n"
-    "g = \"caf|C3|A9\"\n"
-    "h = \"|7C22\"\n");
+  struct vmx *vmx = parse ("a = \"say |22hi|22\"\n"
+                           "b = \"pipe |7C and |7c\"\n"
+                           "c = \"line1|0Aline2\"\n"
+                           "d = \"not |zz an escape, nor |2\"\n"
+                           "e = \"end|\"\n"
+                           "f = \"|41|42|43\"\n"
+                           "g = \"caf|C3|A9\"\n"
+                           "h = \"|7C22\"\n");
 
   assert (vmx != NULL);
   assert (strcmp (vmx_get (vmx, "a"), "say \"hi\"") == 0);
@@ -112,13 +109,12 @@ test_escapes (void)
 static void
 test_comments_and_blanks (void)
 {
-  struct vmx *vmx = parse (
-    "# comment = \"not a key\"\n"
-    "\n"
-    "   \n"
-    "  # indented comment\n"
-    "a = \"1\"\n"
-    "b = \"has # inside\"\n");
+  struct vmx *vmx = parse ("# comment = \"not a key\"\n"
+                           "\n"
+                           "   \n"
+                           "  # indented comment\n"
+                           "a = \"1\"\n"
+                           "b = \"has # inside\"\n");
 
   assert (vmx != NULL);
   assert (vmx_count (vmx) == 2);
@@ -188,7 +184,8 @@ test_types (void)
   assert (vmx_get_int (vmx, "i2", &n) == 1 && n == -1);
   assert (vmx_get_int (vmx, "i3", &n) == -1);
   assert (strstr (get_error (), "'test.vmx': i3 = \"0x10\" is not an "
-                  "integer") != NULL);
+                                "integer")
+          != NULL);
   assert (vmx_get_int (vmx, "i4", &n) == -1);
   assert (vmx_get_int (vmx, "i5", &n) == -1);
   assert (vmx_get_int (vmx, "i6", &n) == -1);
@@ -247,7 +244,7 @@ test_malformed (void)
     const char *want;
   } cases[] = {
     { "a = \"1\"\njust words\n", "'test.vmx' line 2: expected key = "
-      "\"value\"" },
+                                 "\"value\"" },
     { "= \"x\"\n", "line 1: expected key" },
     { "a \"x\"\n", "line 1: expected key" },
     { "\"a\" = \"x\"\n", "line 1: expected key" },

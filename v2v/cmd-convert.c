@@ -46,38 +46,53 @@ on_signal (int sig)
 static void
 usage (FILE *fp)
 {
-  fprintf (fp,
-"usage: v2v convert SOURCE [--to kvm] -o OUTPUT [options]\n"
-"\n"
-"Converts the VM described by SOURCE (a VMware .vmx) into a KVM guest.\n"
-"The source is only read.\n"
-"\n"
-"  -o, --output DIR|libvirt:URI  write NAME.xml and disks to DIR, or define\n"
-"                                the guest through libvirt at URI\n"
-"  -O, --format qcow2|raw        format of the written disks (qcow2)\n"
-"      --storage DIR             where disks go with -o libvirt:\n"
-"                                (/var/lib/libvirt/images)\n"
-"      --start                   start the guest after defining it\n"
-"      --to kvm                  the target hypervisor (only kvm)\n"
-"      --from TYPE               input type instead of detecting it (%s)\n"
-"  -n, --name NAME               name of the new guest (the source's)\n"
-"      --network NAME            connect NICs to libvirt network NAME\n"
-"                                (default)\n"
-"      --bridge BRIDGE           connect NICs to host bridge BRIDGE\n"
-"      --user-net                connect NICs to QEMU user networking\n"
-"      --verify                  read back and compare every block copied\n"
-"  -v, --verbose                 say what each step does and how long\n"
-"                                it takes (twice: libguestfs debug too)\n"
-"  -q, --quiet                   no progress bar or summary\n"
-"      --machine-readable        JSON lines on stdout for tools\n"
-"  -h, --help                    this help\n", input_names ());
+  fprintf (
+      fp,
+      "usage: v2v convert SOURCE [--to kvm] -o OUTPUT [options]\n"
+      "\n"
+      "Converts the VM described by SOURCE (a VMware .vmx) into a KVM guest.\n"
+      "The source is only read.\n"
+      "\n"
+      "  -o, --output DIR|libvirt:URI  write NAME.xml and disks to DIR, or "
+      "define\n"
+      "                                the guest through libvirt at URI\n"
+      "  -O, --format qcow2|raw        format of the written disks (qcow2)\n"
+      "      --storage DIR             where disks go with -o libvirt:\n"
+      "                                (/var/lib/libvirt/images)\n"
+      "      --start                   start the guest after defining it\n"
+      "      --to kvm                  the target hypervisor (only kvm)\n"
+      "      --from TYPE               input type instead of detecting it "
+      "(%s)\n"
+      "  -n, --name NAME               name of the new guest (the source's)\n"
+      "      --network NAME            connect NICs to libvirt network NAME\n"
+      "                                (default)\n"
+      "      --bridge BRIDGE           connect NICs to host bridge BRIDGE\n"
+      "      --user-net                connect NICs to QEMU user networking\n"
+      "      --verify                  read back and compare every block "
+      "copied\n"
+      "  -v, --verbose                 say what each step does and how long\n"
+      "                                it takes (twice: libguestfs debug "
+      "too)\n"
+      "  -q, --quiet                   no progress bar or summary\n"
+      "      --machine-readable        JSON lines on stdout for tools\n"
+      "  -h, --help                    this help\n",
+      input_names ());
 }
 
 static void
 parse_options (int argc, char **argv, struct convert_options *o)
 {
-  enum { OPT_STORAGE = 256, OPT_START, OPT_TO, OPT_FROM, OPT_NETWORK,
-         OPT_BRIDGE, OPT_USER_NET, OPT_VERIFY, OPT_MR };
+  enum {
+    OPT_STORAGE = 256,
+    OPT_START,
+    OPT_TO,
+    OPT_FROM,
+    OPT_NETWORK,
+    OPT_BRIDGE,
+    OPT_USER_NET,
+    OPT_VERIFY,
+    OPT_MR
+  };
   static const struct option long_options[] = {
     { "output", required_argument, NULL, 'o' },
     { "format", required_argument, NULL, 'O' },
@@ -102,8 +117,8 @@ parse_options (int argc, char **argv, struct convert_options *o)
   o->s.format = "qcow2";
   o->s.net_mode = NET_NETWORK;
   o->s.net_name = "default";
-  while ((c = getopt_long (argc, argv, "o:O:n:vqh", long_options,
-                           NULL)) != -1) {
+  while ((c = getopt_long (argc, argv, "o:O:n:vqh", long_options, NULL))
+         != -1) {
     switch (c) {
       case 'o': o->output = optarg; break;
       case 'O': o->s.format = optarg; break;
@@ -112,7 +127,8 @@ parse_options (int argc, char **argv, struct convert_options *o)
       case OPT_TO:
         if (strcmp (optarg, "kvm") != 0)
           die ("--to '%s': only kvm is supported (v2p restore writes to "
-               "physical disks)", optarg);
+               "physical disks)",
+               optarg);
         break;
       case OPT_FROM: o->from = optarg; break;
       case 'n': o->s.name = optarg; break;
@@ -160,29 +176,28 @@ convert_guest (struct output *out, const struct vm *vm)
     return -1;
   }
   for (size_t i = 0; i < vm->disks.len; ++i) {
-    if (asprintf (&overlays[i], "%s/overlay-%zu.qcow2", out->workdir,
-                  i) == -1) {
+    if (asprintf (&overlays[i], "%s/overlay-%zu.qcow2", out->workdir, i)
+        == -1) {
       overlays[i] = NULL;
       set_error (errno, "asprintf");
       goto out;
     }
     if (create_overlay (vm->disks.ptr[i].path, vm->disks.ptr[i].format,
-                        overlays[i]) == -1)
+                        overlays[i])
+        == -1)
       goto out;
   }
   t = now_seconds ();
   if (!quiet)
     fprintf (stderr, "v2v: starting the conversion appliance (%s)\n",
              accel_name ());
-  if (guest_open (&gs, vm, overlays, "qcow2", TARGET_KVM,
-                  verbose > 1) == -1) {
+  if (guest_open (&gs, vm, overlays, "qcow2", TARGET_KVM, verbose > 1) == -1) {
     guest_close (&gs);
     goto out;
   }
   debug ("appliance and inspection: %.1f s (%s %d.%d)", now_seconds () - t,
          gs.distro, gs.major, gs.minor);
-  for (const struct guest_step *s = guest_steps (TARGET_KVM); s->name;
-       ++s) {
+  for (const struct guest_step *s = guest_steps (TARGET_KVM); s->name; ++s) {
     size_t before = gs.notes.len;
     char fields[128];
 
@@ -205,7 +220,7 @@ convert_guest (struct output *out, const struct vm *vm)
   debug ("appliance shutdown: %.1f s", now_seconds () - t);
   r = 0;
 
- out:
+out:
   free_string_list (overlays);
   return r;
 }
@@ -229,9 +244,13 @@ copy_disks (struct output *out, const struct vm *vm, bool verify,
       return -1;
     }
     struct copy_options co = {
-      .src = overlay, .src_format = "qcow2",
-      .dst = out->disk_tmp[i], .dst_format = out->s.format,
-      .progress = progress_update, .opaque = &p, .verify = verify,
+      .src = overlay,
+      .src_format = "qcow2",
+      .dst = out->disk_tmp[i],
+      .dst_format = out->s.format,
+      .progress = progress_update,
+      .opaque = &p,
+      .verify = verify,
     };
     progress_start (&p, dev ? dev : "disk");
     if (copy_image (&co, &st) == -1) {
@@ -243,11 +262,12 @@ copy_disks (struct output *out, const struct vm *vm, bool verify,
     unlink (overlay);
     *copied += st.written;
     debug ("copy %s: %.1f s, %" PRIu64 " MiB of data read, %" PRIu64
-           " MiB written, virtual size %" PRIu64 " MiB", dev, st.seconds,
-           st.data >> 20, st.written >> 20, st.size >> 20);
-    snprintf (fields, sizeof fields, "\"disk\": \"%s\", \"size\": %" PRIu64
-              ", \"written\": %" PRIu64 ", \"seconds\": %.3f", dev, st.size,
-              st.written, st.seconds);
+           " MiB written, virtual size %" PRIu64 " MiB",
+           dev, st.seconds, st.data >> 20, st.written >> 20, st.size >> 20);
+    snprintf (fields, sizeof fields,
+              "\"disk\": \"%s\", \"size\": %" PRIu64 ", \"written\": %" PRIu64
+              ", \"seconds\": %.3f",
+              dev, st.size, st.written, st.seconds);
     event ("copied", fields);
   }
   return 0;
@@ -290,8 +310,7 @@ cmd_convert (int argc, char **argv)
   signal (SIGTERM, on_signal);
   signal (SIGHUP, on_signal);
 
-  if (output_plan_disks (out, &vm) == -1
-      || convert_guest (out, &vm) == -1
+  if (output_plan_disks (out, &vm) == -1 || convert_guest (out, &vm) == -1
       || copy_disks (out, &vm, o.verify, &copied) == -1
       || output_commit (out, &vm) == -1) {
     CLEANUP_FREE char *msg = strdup (get_error ());
@@ -310,9 +329,10 @@ cmd_convert (int argc, char **argv)
   current_output = NULL;
 
   if (!quiet && !machine_readable) {
-    fprintf (stderr, "v2v: '%s' converted in %.1f s: %zu disk(s), %.1f MiB "
-             "written\n", o.s.name, now_seconds () - t0, vm.disks.len,
-             copied / 1048576.0);
+    fprintf (stderr,
+             "v2v: '%s' converted in %.1f s: %zu disk(s), %.1f MiB "
+             "written\n",
+             o.s.name, now_seconds () - t0, vm.disks.len, copied / 1048576.0);
     if (strncmp (o.output, "libvirt:", 8) == 0)
       fprintf (stderr, "v2v: defined as '%s' at %s%s\n", o.s.name,
                o.output + 8, o.s.start ? " and started" : "");
@@ -321,9 +341,10 @@ cmd_convert (int argc, char **argv)
   }
   if (machine_readable) {
     char fields[512];
-    snprintf (fields, sizeof fields, "\"name\": \"%s\", \"seconds\": %.3f, "
-              "\"written\": %" PRIu64, o.s.name, now_seconds () - t0,
-              copied);
+    snprintf (fields, sizeof fields,
+              "\"name\": \"%s\", \"seconds\": %.3f, "
+              "\"written\": %" PRIu64,
+              o.s.name, now_seconds () - t0, copied);
     event ("done", fields);
   }
   output_close (out);

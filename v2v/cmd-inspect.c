@@ -14,13 +14,15 @@ static void
 usage (FILE *fp)
 {
   fprintf (fp,
-"usage: v2v inspect SOURCE [--from TYPE]\n"
-"\n"
-"Prints what v2v reads from SOURCE (name, memory, CPUs, firmware, disks,\n"
-"NICs) as JSON, without converting anything.\n"
-"\n"
-"  --from TYPE   input type instead of detecting it (%s)\n"
-"  -h, --help    this help\n", input_names ());
+           "usage: v2v inspect SOURCE [--from TYPE]\n"
+           "\n"
+           "Prints what v2v reads from SOURCE (name, memory, CPUs, firmware, "
+           "disks,\n"
+           "NICs) as JSON, without converting anything.\n"
+           "\n"
+           "  --from TYPE   input type instead of detecting it (%s)\n"
+           "  -h, --help    this help\n",
+           input_names ());
 }
 
 int

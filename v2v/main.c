@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accel.h"
 #include "errors.h"
 #include "v2v.h"
 
@@ -51,20 +52,23 @@ static void
 usage (FILE *fp)
 {
   fprintf (fp,
-"usage: v2v convert SOURCE [--to kvm] -o OUTPUT [options]\n"
-"       v2v inspect SOURCE [--from TYPE]\n"
-"       v2v --version | --help\n"
-"\n"
-"Subcommands:\n"
-"  convert   convert a foreign VM into a KVM guest\n"
-"  inspect   print the source VM's description as JSON\n"
-"\n"
-"'v2v SUBCOMMAND --help' lists each one's options.  See v2v(1).\n");
+           "usage: v2v convert SOURCE [--to kvm] -o OUTPUT [options]\n"
+           "       v2v inspect SOURCE [--from TYPE]\n"
+           "       v2v --version | --help\n"
+           "\n"
+           "Subcommands:\n"
+           "  convert   convert a foreign VM into a KVM guest\n"
+           "  inspect   print the source VM's description as JSON\n"
+           "\n"
+           "'v2v SUBCOMMAND --help' lists each one's options.  See v2v(1).\n");
 }
 
 int
 main (int argc, char **argv)
 {
+  /* When libguestfs runs us as the appliance's QEMU (see accel.h). */
+  accel_qemu_wrapper (argc, argv);
+
   if (argc < 2) {
     usage (stderr);
     return EXIT_FAILURE;

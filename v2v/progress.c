@@ -53,10 +53,12 @@ draw (struct progress *p, uint64_t done, uint64_t total, double t)
   memset (bar, '#', filled);
   memset (bar + filled, '.', width - filled);
   bar[width] = '\0';
-  fprintf (stderr, "\r  %-4s [%s] %3d%%  %7.1f / %.1f MiB  %6.1f MiB/s"
-           "  ETA %d:%02d ", p->label, bar, (int) (frac * 100),
-           done / 1048576.0, total / 1048576.0, rate / 1048576.0,
-           (int) eta / 60, (int) eta % 60);
+  fprintf (stderr,
+           "\r  %-4s [%s] %3d%%  %7.1f / %.1f MiB  %6.1f MiB/s"
+           "  ETA %d:%02d ",
+           p->label, bar, (int) (frac * 100), done / 1048576.0,
+           total / 1048576.0, rate / 1048576.0, (int) eta / 60,
+           (int) eta % 60);
 }
 
 void

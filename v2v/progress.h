@@ -5,10 +5,10 @@
 #include <stdint.h>
 
 struct progress {
-  const char *label;          /* "sda" */
-  double start;               /* monotonic seconds */
+  const char *label; /* "sda" */
+  double start;      /* monotonic seconds */
   double last_draw;
-  int tty;                    /* draw a bar on stderr */
+  int tty; /* draw a bar on stderr */
 };
 
 extern double now_seconds (void);
