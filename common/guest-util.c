@@ -123,6 +123,29 @@ guest_read_binary (struct guest *gs, const char *path, size_t max, size_t *len)
 }
 
 int
+guest_edit_file (struct guest *gs, const char *path, size_t max,
+                 guest_edit_fn edit, void *opaque)
+{
+  bool exists;
+  CLEANUP_FREE char *text = guest_read_file (gs, path, max, &exists);
+  CLEANUP_FREE char *out = NULL;
+  int changes = 0;
+
+  if (!exists)
+    return 0;
+  if (text == NULL)
+    return -1;
+  out = edit (text, opaque, &changes);
+  if (out == NULL)
+    return -1;
+  if (changes == 0)
+    return 0;
+  if (guest_write_file (gs, path, out, strlen (out)) == -1)
+    return -1;
+  return changes;
+}
+
+int
 guest_write_file (struct guest *gs, const char *path, const char *content,
                   size_t len)
 {

@@ -101,6 +101,19 @@ extern char *guest_read_file (struct guest *gs, const char *path, size_t max,
 extern char *guest_read_binary (struct guest *gs, const char *path, size_t max,
                                 size_t *len);
 
+/* An edit of a text file: returns the new text (the caller frees) and
+ * sets *changes, or NULL with the error set.
+ */
+typedef char *(*guest_edit_fn) (const char *text, void *opaque, int *changes);
+
+/* Reads the guest file path (at most max bytes) if it exists, applies
+ * edit, and writes the result back if it changed anything.  Returns the
+ * number of changes (0 also when there is no such file), or -1 with the
+ * error set.
+ */
+extern int guest_edit_file (struct guest *gs, const char *path, size_t max,
+                            guest_edit_fn edit, void *opaque);
+
 /* Replaces a guest file's contents (keeping mode and owner). */
 extern int guest_write_file (struct guest *gs, const char *path,
                              const char *content, size_t len);

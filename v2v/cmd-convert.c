@@ -277,7 +277,6 @@ int
 cmd_convert (int argc, char **argv)
 {
   struct convert_options o;
-  struct input *in;
   struct vm vm;
   struct output *out;
   double t0 = now_seconds ();
@@ -285,14 +284,7 @@ cmd_convert (int argc, char **argv)
 
   parse_options (argc, argv, &o);
 
-  in = input_open (o.source, o.from);
-  if (in == NULL)
-    die_error ();
-  if (input_describe (in, &vm) == -1) {
-    input_close (in);
-    die_error ();
-  }
-  input_close (in);
+  read_source (o.source, o.from, &vm);
   if (vm.disks.len == 0) {
     vm_clear (&vm);
     die ("'%s' has no disks to convert", o.source);

@@ -34,7 +34,6 @@ cmd_inspect (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   const char *from = NULL;
-  struct input *in;
   struct vm vm;
   int c;
 
@@ -50,14 +49,7 @@ cmd_inspect (int argc, char **argv)
     return EXIT_FAILURE;
   }
 
-  in = input_open (argv[optind], from);
-  if (in == NULL)
-    die_error ();
-  if (input_describe (in, &vm) == -1) {
-    input_close (in);
-    die_error ();
-  }
-  input_close (in);
+  read_source (argv[optind], from, &vm);
   if (vm_write_json (&vm, stdout) == -1 || fflush (stdout) == EOF) {
     vm_clear (&vm);
     die ("could not write to standard output");

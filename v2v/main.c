@@ -8,6 +8,7 @@
 
 #include "accel.h"
 #include "errors.h"
+#include "input.h"
 #include "v2v.h"
 
 int verbose;
@@ -46,6 +47,20 @@ debug (const char *fmt, ...)
   vfprintf (stderr, fmt, args);
   va_end (args);
   fputc ('\n', stderr);
+}
+
+void
+read_source (const char *source, const char *from, struct vm *vm)
+{
+  struct input *in = input_open (source, from);
+
+  if (in == NULL)
+    die_error ();
+  if (input_describe (in, vm) == -1) {
+    input_close (in);
+    die_error ();
+  }
+  input_close (in);
 }
 
 static void
