@@ -34,29 +34,34 @@ guest_note (struct guest *gs, const char *fmt, ...)
 }
 
 /* A journalled ext filesystem that was not cleanly unmounted would be
- * replayed on mount; converting it means converting a guest that was
- * running or crashed.  Refuse, naming the filesystem.
+ * replayed on mount (inspection mounts, even read-only ones replay);
+ * converting it means converting a guest that was running or crashed.
+ * Refuse, naming the filesystem.
  */
 static int
-check_clean (guestfs_h *g, const char *dev)
+check_clean (guestfs_h *g, const char *dev, const char *type)
 {
   CLEANUP_FREE_STRING_LIST char **kv = NULL;
-  CLEANUP_FREE char *type = guestfs_vfs_type (g, dev);
 
-  if (type == NULL || strncmp (type, "ext", 3) != 0)
+  if (strncmp (type, "ext", 3) != 0)
     return 0;
   kv = guestfs_tune2fs_l (g, dev);
   if (kv == NULL)
     return 0;
   for (size_t i = 0; kv[i] && kv[i + 1]; i += 2) {
-    if ((strcmp (kv[i], "Filesystem features") == 0
-         && strstr (kv[i + 1], "needs_recovery"))
-        || (strcmp (kv[i], "Filesystem state") == 0
-            && strcmp (kv[i + 1], "clean") != 0)) {
+    const char *why = NULL;
+    if (strcmp (kv[i], "Filesystem features") == 0
+        && strstr (kv[i + 1], "needs_recovery"))
+      why = "its journal needs recovery";
+    else if (strcmp (kv[i], "Filesystem state") == 0
+             && strcmp (kv[i + 1], "clean") != 0)
+      why = "its state is not clean";
+    if (why) {
       set_error (0,
                  "filesystem %s in the guest was not cleanly unmounted "
-                 "(%s); shut the VM down cleanly and try again",
-                 dev, kv[i + 1]);
+                 "(%s): the VM is running or crashed; shut it down "
+                 "cleanly and try again",
+                 dev, why);
       return -1;
     }
   }
@@ -85,9 +90,6 @@ mount_guest (struct guest *gs)
   while (mps[n])
     n += 2;
   qsort (mps, n / 2, 2 * sizeof (char *), compare_mountpoints);
-  for (size_t i = 0; i < n; i += 2)
-    if (check_clean (gs->g, mps[i + 1]) == -1)
-      return -1;
   for (size_t i = 0; i < n; i += 2) {
     if (guestfs_mount_options (gs->g, "", mps[i + 1], mps[i]) == -1) {
       set_guestfs_error (gs->g, "mounting the guest's filesystems");
@@ -189,14 +191,16 @@ guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
     set_guestfs_error (g, "listing disks");
     return -1;
   }
-  if (inspect (gs) == -1)
-    return -1;
+  /* Before inspection: it mounts filesystems, which replays journals. */
   gs->filesystems = guestfs_list_filesystems (g);
   if (gs->filesystems == NULL) {
     set_guestfs_error (g, "listing filesystems");
     return -1;
   }
-  if (mount_guest (gs) == -1)
+  for (size_t i = 0; gs->filesystems[i] && gs->filesystems[i + 1]; i += 2)
+    if (check_clean (g, gs->filesystems[i], gs->filesystems[i + 1]) == -1)
+      return -1;
+  if (inspect (gs) == -1 || mount_guest (gs) == -1)
     return -1;
   gs->systemd = guestfs_exists (g, "/lib/systemd/systemd") > 0
                 || guestfs_exists (g, "/usr/lib/systemd/systemd") > 0;

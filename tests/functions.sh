@@ -5,7 +5,7 @@
 #   fail "why"               fail with a reason
 #   cleanup_fn CMD ARGS...   run CMD at exit (last registered runs first)
 #   $VG                      valgrind wrapper when the harness sets it
-#   fixture bios|uefi        path of the cached Debian VMware guest
+#   fixture bios|uefi|...    path of the cached Debian VMware guest
 #   kvm_or_tcg               "kvm" if QEMU can run KVM guests here, else "tcg"
 #   boot_probe DISK FMT MAC FIRMWARE LOG
 #                            boot DISK as a KVM guest (q35, virtio disk,
@@ -66,9 +66,15 @@ scratch ()
   mktemp -d "$tmp/scratch.XXXXXX"
 }
 
+# VMSHIFT_FIXTURE_<name>=DIR uses DIR instead (a developer's own build).
 fixture ()
 {
-  "$top/tests/fixtures/fixture.sh" get "$1"
+  local pinned="VMSHIFT_FIXTURE_$1"
+  if [ -n "${!pinned:-}" ]; then
+    echo "${!pinned}"
+  else
+    "$top/tests/fixtures/fixture.sh" get "$1"
+  fi
 }
 
 kvm_or_tcg ()

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Guests that cannot be converted safely are refused with a clear error
+# and nothing is written: a filesystem that was not cleanly unmounted
+# (the VM crashed or is running) and a hibernated guest.  Each is a
+# VMware snapshot (a vmdk delta over the fixture's disk, as VMware
+# writes), so this also reads a snapshot chain; the fixture's own disk is
+# never changed.
+source "$(dirname "$0")/functions.sh"
+requires qemu-img guestfish
+
+fx=$(fixture bios)
+# shellcheck disable=SC1091
+. "$fx/fixture.env"
+d=$(scratch)
+export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+[ "$(kvm_or_tcg)" = kvm ] && unset LIBGUESTFS_BACKEND_SETTINGS
+before=$(md5_of "$fx"/*.vmdk "$fx"/*.vmx)
+
+# snapshot NAME: a delta over the fixture and a .vmx pointing at it.
+snapshot ()
+{
+  qemu-img create -q -f vmdk -b "$fx/debian-bios.vmdk" -F vmdk "$d/$1.vmdk"
+  sed -e "s/debian-bios.vmdk/$1.vmdk/" \
+      -e "s/^displayName = .*/displayName = \"$1\"/" \
+      "$fx/debian-bios.vmx" > "$d/$1.vmx"
+}
+
+expect_refusal ()
+{
+  local name=$1 pattern=$2 rc=0
+  v2v convert "$d/$name.vmx" -o "$d/out" > "$d/$name.out" 2>&1 || rc=$?
+  cat "$d/$name.out"
+  [ $rc -ne 0 ] || fail "$name: converted"
+  grep -q "^v2v: error: .*$pattern" "$d/$name.out" ||
+    fail "$name: no error matching '$pattern'"
+  [ -z "$(ls -A "$d/out" 2>/dev/null)" ] ||
+    fail "$name: output left: $(ls -A "$d/out")"
+}
+
+# A root filesystem still marked in use: mount it, then kill the
+# appliance, as a crash would.
+snapshot dirty
+eval "$(guestfish --listen --format=vmdk -a "$d/dirty.vmdk")"
+guestfish --remote -- run
+guestfish --remote -- mount "$ROOTDEV" /
+guestfish --remote -- touch /crashed-while-mounted
+guestfish --remote -- sync
+kill -9 "$(guestfish --remote -- get-pid)"
+guestfish --remote -- exit 2>/dev/null || :
+expect_refusal dirty "not cleanly unmounted"
+
+# A hibernation image signature in swap.
+snapshot hibernated
+guestfish --format=vmdk -a "$d/hibernated.vmdk" run : \
+  pwrite-device "$SWAPDEV" "S1SUSPEND" 4086 > /dev/null
+expect_refusal hibernated "hibernated"
+
+[ "$(md5_of "$fx"/*.vmdk "$fx"/*.vmx)" = "$before" ] ||
+  fail "the fixture's disk changed"
+echo "$test_name: OK"
