@@ -1,5 +1,8 @@
 # Shared body of the "convert a Debian VMware fixture and boot it" tests.
-# Sourced after functions.sh with $firmware set (bios or uefi).  Proves:
+# Sourced after functions.sh with $variant set (bios, uefi or dracut; the
+# fixture to use), or with just $firmware (bios or uefi), which then names
+# the variant too.  How the guest boots comes from the fixture's FIRMWARE.
+# Proves:
 #   - the source .vmx and .vmdk are unchanged (checksums);
 #   - the output is NAME.xml + NAME-sda.qcow2 with the source's MAC, UUID,
 #     memory and firmware, virtio disk and NIC;
@@ -10,13 +13,18 @@
 
 requires qemu-system-x86_64 qemu-img guestfish xmllint
 
-fx=$(fixture "$firmware") || fail "no $firmware fixture"
+variant=${variant:-$firmware}
+fx=$(fixture "$variant") || fail "no $variant fixture"
 # shellcheck disable=SC1091
 . "$fx/fixture.env"
-vmx=$fx/debian-$firmware.vmx
+if [ -n "${firmware:-}" ] && [ "$firmware" != "$FIRMWARE" ]; then
+  fail "the $variant fixture boots by $FIRMWARE, not $firmware"
+fi
+firmware=$FIRMWARE
+vmx=$fx/$VMX
 work=$(scratch)
 out=$work/vms
-name=debian-$firmware
+name=debian-$variant
 
 before=$(md5_of "$fx"/*.vmx "$fx"/*.vmdk)
 if ! v2v convert "$vmx" --to kvm -o "$out" -v > "$work/convert.log" 2>&1; then
