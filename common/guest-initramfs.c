@@ -411,7 +411,11 @@ persist_config (struct guest *gs)
       = "# Added by vmshift: the guest runs on virtio.\n"
         "add_drivers+=\" virtio_pci virtio_blk virtio_scsi virtio_net \"\n";
 
-  if (guestfs_is_dir (gs->g, "/etc/initramfs-tools") > 0) {
+  /* By the tool installed: a guest moved to dracut keeps initramfs-tools'
+   * configuration files.
+   */
+  if (guestfs_exists (gs->g, "/usr/sbin/mkinitramfs") > 0
+      && guestfs_is_dir (gs->g, "/etc/initramfs-tools") > 0) {
     const char *path = "/etc/initramfs-tools/modules";
     bool exists;
     CLEANUP_FREE char *text = guest_read_file (gs, path, 1024 * 1024, &exists);
@@ -429,7 +433,9 @@ persist_config (struct guest *gs)
     }
     guest_note (gs, "%s: virtio modules listed", path);
   }
-  if (guestfs_is_dir (gs->g, "/etc/dracut.conf.d") > 0) {
+  if ((guestfs_exists (gs->g, "/usr/bin/dracut") > 0
+       || guestfs_exists (gs->g, "/usr/sbin/dracut") > 0)
+      && guestfs_is_dir (gs->g, "/etc/dracut.conf.d") > 0) {
     if (guest_write_file (gs, "/etc/dracut.conf.d/vmshift-virtio.conf", dracut,
                           strlen (dracut))
         == -1)
