@@ -414,7 +414,7 @@ persist_config (struct guest *gs)
   /* By the tool installed: a guest moved to dracut keeps initramfs-tools'
    * configuration files.
    */
-  if (guestfs_exists (gs->g, "/usr/sbin/mkinitramfs") > 0
+  if (guestfs_exists (gs->g, "/usr/sbin/update-initramfs") > 0
       && guestfs_is_dir (gs->g, "/etc/initramfs-tools") > 0) {
     const char *path = "/etc/initramfs-tools/modules";
     bool exists;
