@@ -7,25 +7,10 @@ set -e
 
 srcdir=$(cd "$(dirname "$0")" && pwd)
 
-if [ -f "$srcdir/functions.sh" ]; then
-  . "$srcdir/functions.sh"
-else
-  test_name=$(basename "$0" .sh)
-  VG=${VG:-}
-  skip () { echo "$test_name: SKIP: $*" >&2; exit 77; }
-  requires ()
-  {
-    for c in "$@"; do
-      command -v "$c" >/dev/null 2>&1 || skip "'$c' is not installed"
-    done
-  }
-  cleanup_fn () { trap "$*" EXIT; }      # this script needs only one
-fi
+. "$srcdir/functions.sh"
 
 requires v2v qemu-img truncate
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-v2v-inspect-bad-input.XXXXXX")
-cleanup_fn rm -rf "$tmp"
 d=$(cd "$tmp" && pwd -P)
 cd "$d"
 

@@ -16,25 +16,10 @@ set -e
 srcdir=$(cd "$(dirname "$0")" && pwd)
 cases=$srcdir/inspect-vmx
 
-if [ -f "$srcdir/functions.sh" ]; then
-  . "$srcdir/functions.sh"
-else
-  test_name=$(basename "$0" .sh)
-  VG=${VG:-}
-  skip () { echo "$test_name: SKIP: $*" >&2; exit 77; }
-  requires ()
-  {
-    for c in "$@"; do
-      command -v "$c" >/dev/null 2>&1 || skip "'$c' is not installed"
-    done
-  }
-  cleanup_fn () { trap "$*" EXIT; }      # this script needs only one
-fi
+. "$srcdir/functions.sh"
 
 requires v2v qemu-img truncate diff sed
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/test-v2v-inspect-vmx.XXXXXX")
-cleanup_fn rm -rf "$tmp"
 tmp=$(cd "$tmp" && pwd -P)          # v2v reports canonical directories
 
 failed=()
