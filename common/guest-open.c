@@ -207,6 +207,14 @@ guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
   return 0;
 }
 
+static void
+free_strings (string_vector *v)
+{
+  for (size_t i = 0; i < v->len; ++i)
+    free (v->ptr[i]);
+  string_vector_reset (v);
+}
+
 int
 guest_close (struct guest *gs)
 {
@@ -231,10 +239,8 @@ guest_close (struct guest *gs)
   free (gs->package_format);
   free_string_list (gs->devices);
   free_string_list (gs->filesystems);
-  string_vector_iter (&gs->kernels, (void (*) (char *)) free);
-  string_vector_reset (&gs->kernels);
-  string_vector_iter (&gs->notes, (void (*) (char *)) free);
-  string_vector_reset (&gs->notes);
+  free_strings (&gs->kernels);
+  free_strings (&gs->notes);
   netcfg_names_free (&gs->nics);
   memset (gs, 0, sizeof *gs);
   return r;

@@ -682,6 +682,33 @@ region_fits (uint64_t off_sectors, uint64_t bytes, uint64_t size)
   return bytes <= size - off_sectors * SECTOR;
 }
 
+/* The sparse header's sector count must match the descriptor line. */
+static int
+check_header_sectors (const char *path, uint64_t header_sectors,
+                      const struct vmdk *owner, const struct vmdk_extent *e)
+{
+  if (header_sectors == e->sectors)
+    return 0;
+  set_error (0,
+             "'%s': its header says %" PRIu64 " sectors, but '%s' "
+             "line %d says %" PRIu64,
+             path, header_sectors, owner->name, e->lineno, e->sectors);
+  return -1;
+}
+
+/* The grain directory (at gd sectors, bytes long) must be in the file. */
+static int
+check_gd_fits (const char *path, uint64_t gd, uint64_t bytes, uint64_t size)
+{
+  if (region_fits (gd, bytes, size))
+    return 0;
+  set_error (0,
+             "'%s': truncated: %" PRIu64 " bytes, but its grain "
+             "directory is at sector %" PRIu64,
+             path, size, gd);
+  return -1;
+}
+
 /* streamOptimized files keep the real header in a footer: a footer
  * marker sector, the footer (a copy of the header), and an
  * end-of-stream marker, in the last 1536 bytes.
@@ -740,13 +767,8 @@ check_hosted_sparse (int fd, const char *path, uint64_t size,
                path, h.version);
     return -1;
   }
-  if (h.capacity != e->sectors) {
-    set_error (0,
-               "'%s': its header says %" PRIu64 " sectors, but '%s' "
-               "line %d says %" PRIu64,
-               path, h.capacity, owner->name, e->lineno, e->sectors);
+  if (check_header_sectors (path, h.capacity, owner, e) == -1)
     return -1;
-  }
   if (h.grain_size == 0 || h.grain_size > MAX_GRAIN_SECTORS
       || h.gtes_per_gt == 0 || h.gtes_per_gt > MAX_GTES_PER_GT) {
     set_error (0,
@@ -775,14 +797,7 @@ check_hosted_sparse (int fd, const char *path, uint64_t size,
   gd = h.gd_offset;
   if (region_fits (gd, gd_bytes, size) && (h.flags & FLAG_RGD))
     gd = h.rgd_offset;
-  if (!region_fits (gd, gd_bytes, size)) {
-    set_error (0,
-               "'%s': truncated: %" PRIu64 " bytes, but its grain "
-               "directory is at sector %" PRIu64,
-               path, size, gd);
-    return -1;
-  }
-  return 0;
+  return check_gd_fits (path, gd, gd_bytes, size);
 }
 
 /* ESX "COWD" sparse extent, after its magic: 4 version, 8 flags,
@@ -795,13 +810,8 @@ check_cowd (const char *path, uint64_t size, const unsigned char *hdr,
   uint32_t sectors = le32 (hdr + 12), grain = le32 (hdr + 16);
   uint32_t gd_offset = le32 (hdr + 20), gd_entries = le32 (hdr + 24);
 
-  if (sectors != e->sectors) {
-    set_error (0,
-               "'%s': its header says %" PRIu32 " sectors, but '%s' "
-               "line %d says %" PRIu64,
-               path, sectors, owner->name, e->lineno, e->sectors);
+  if (check_header_sectors (path, sectors, owner, e) == -1)
     return -1;
-  }
   if (grain == 0 || grain > MAX_GRAIN_SECTORS || gd_entries > MAX_L1_ENTRIES) {
     set_error (0,
                "'%s': corrupt sparse header (grain size %" PRIu32
@@ -809,14 +819,7 @@ check_cowd (const char *path, uint64_t size, const unsigned char *hdr,
                path, grain, gd_entries);
     return -1;
   }
-  if (!region_fits (gd_offset, (uint64_t) gd_entries * 4, size)) {
-    set_error (0,
-               "'%s': truncated: %" PRIu64 " bytes, but its grain "
-               "directory is at sector %" PRIu32,
-               path, size, gd_offset);
-    return -1;
-  }
-  return 0;
+  return check_gd_fits (path, gd_offset, (uint64_t) gd_entries * 4, size);
 }
 
 /* ESXi SE sparse extent: 64 bit fields; 0 magic, 8 version,
@@ -839,13 +842,8 @@ check_sesparse (const char *path, uint64_t size, const unsigned char *hdr,
                path, le64 (hdr + 8));
     return -1;
   }
-  if (capacity != e->sectors) {
-    set_error (0,
-               "'%s': its header says %" PRIu64 " sectors, but '%s' "
-               "line %d says %" PRIu64,
-               path, capacity, owner->name, e->lineno, e->sectors);
+  if (check_header_sectors (path, capacity, owner, e) == -1)
     return -1;
-  }
   if (gd_size > UINT64_MAX / SECTOR
       || !region_fits (volatile_offset, SECTOR, size)
       || !region_fits (gd_offset, gd_size * SECTOR, size)) {

@@ -332,11 +332,18 @@ cmd_convert (int argc, char **argv)
       fprintf (stderr, "v2v: wrote %s/%s.xml\n", out->storage, o.s.name);
   }
   if (machine_readable) {
-    char fields[512];
+    /* The name is the user's or the source's: escape it. */
+    char *json_name = NULL, fields[512];
+    size_t len = 0;
+    FILE *mem = open_memstream (&json_name, &len);
+    if (mem) {
+      json_write_string (mem, o.s.name);
+      fclose (mem);
+    }
     snprintf (fields, sizeof fields,
-              "\"name\": \"%s\", \"seconds\": %.3f, "
-              "\"written\": %" PRIu64,
-              o.s.name, now_seconds () - t0, copied);
+              "\"name\": %s, \"seconds\": %.3f, \"written\": %" PRIu64,
+              json_name ? json_name : "null", now_seconds () - t0, copied);
+    free (json_name);
     event ("done", fields);
   }
   output_close (out);
