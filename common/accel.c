@@ -112,8 +112,7 @@ accel_qemu_wrapper (int argc, char **argv)
     char *a = argv[i], *acc;
     if (i > 1 && strcmp (argv[i - 1], "-machine") == 0
         && (acc = strstr (a, "accel=tcg")) != NULL
-        && (acc == a || acc[-1] == ',')
-        && (acc[9] == '\0' || acc[9] == ',')) {
+        && (acc == a || acc[-1] == ',') && (acc[9] == '\0' || acc[9] == ',')) {
       /* "pc,accel=tcg,x=y" -> "pc,x=y"; "accel=tcg" alone -> "" */
       char *copy = strdup (a);
       if (copy == NULL)

@@ -207,14 +207,6 @@ guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
   return 0;
 }
 
-static void
-free_strings (string_vector *v)
-{
-  for (size_t i = 0; i < v->len; ++i)
-    free (v->ptr[i]);
-  string_vector_reset (v);
-}
-
 int
 guest_close (struct guest *gs)
 {
@@ -239,8 +231,8 @@ guest_close (struct guest *gs)
   free (gs->package_format);
   free_string_list (gs->devices);
   free_string_list (gs->filesystems);
-  free_strings (&gs->kernels);
-  free_strings (&gs->notes);
+  free_string_vector (&gs->kernels);
+  free_string_vector (&gs->notes);
   netcfg_names_free (&gs->nics);
   memset (gs, 0, sizeof *gs);
   return r;

@@ -1,21 +1,28 @@
 /* vmshift: the input driver registry (input.h). */
 #include <config.h>
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
 #include "input.h"
 
+/* Probed in this order: the specific formats first, plain disks (which
+ * accept any file QEMU can open) last.
+ */
 static const struct input_ops *const drivers[] = {
-  &vmx_input_ops,
+  &vmx_input_ops,    &ova_input_ops,     &xva_input_ops,  &xen_input_ops,
+  &hyperv_input_ops, &libvirt_input_ops, &disk_input_ops,
 };
 #define NR_DRIVERS (sizeof drivers / sizeof drivers[0])
 
 const char *
 input_names (void)
 {
-  return "vmx";
+  return "vmx, ova, xva, xen, hyperv, libvirt, disk";
 }
 
 static const struct input_ops *
@@ -40,7 +47,8 @@ find_driver (const char *source, const char *from)
 }
 
 struct input *
-input_open (const char *source, const char *from)
+input_open (const char *source, const char *from,
+            const struct input_options *opts)
 {
   const struct input_ops *ops = find_driver (source, from);
   struct input *in;
@@ -51,6 +59,8 @@ input_open (const char *source, const char *from)
   if (in == NULL)
     goto err0;
   in->ops = ops;
+  if (opts)
+    in->opts = *opts;
   in->source = strdup (source);
   if (in->source == NULL)
     goto err1;
@@ -59,6 +69,7 @@ input_open (const char *source, const char *from)
   return in;
 
 err2:
+  free_string_vector (&in->warnings);
   free (in->source);
   free (in);
   return NULL;
@@ -81,12 +92,42 @@ input_describe (struct input *in, struct vm *out)
 }
 
 void
+input_warn (struct input *in, const char *fmt, ...)
+{
+  va_list args;
+  char *msg;
+  int r;
+
+  va_start (args, fmt);
+  r = vasprintf (&msg, fmt, args);
+  va_end (args);
+  if (r == -1)
+    return;
+  if (string_vector_append (&in->warnings, msg) == -1)
+    free (msg);
+}
+
+int
+input_import_disk (struct input *in, const struct vm *vm, size_t index,
+                   const char *dest, copy_progress_fn progress, void *opaque)
+{
+  if (index >= vm->disks.len || !vm->disks.ptr[index].import
+      || in->ops->import_disk == NULL) {
+    set_error (0, "%s input: disk %zu has nothing to import", in->ops->name,
+               index);
+    return -1;
+  }
+  return in->ops->import_disk (in, vm, index, dest, progress, opaque);
+}
+
+void
 input_close (struct input *in)
 {
   if (in == NULL)
     return;
   if (in->ops->close)
     in->ops->close (in);
+  free_string_vector (&in->warnings);
   free (in->source);
   free (in);
 }

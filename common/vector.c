@@ -40,3 +40,11 @@ generic_vector_reserve (void **ptr, size_t *cap, size_t len, size_t n,
   *cap = newcap;
   return 0;
 }
+
+void
+free_string_vector (string_vector *v)
+{
+  for (size_t i = 0; i < v->len; ++i)
+    free (v->ptr[i]);
+  string_vector_reset (v);
+}

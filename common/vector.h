@@ -62,4 +62,7 @@ extern int generic_vector_reserve (void **ptr, size_t *cap, size_t len,
 
 DEFINE_VECTOR_TYPE (string_vector, char *);
 
+/* Frees every string in *v, then the vector's storage; *v is empty. */
+extern void free_string_vector (string_vector *v);
+
 #endif /* VMSHIFT_VECTOR_H */

@@ -71,7 +71,10 @@ write_disk (const struct vm_disk *d, FILE *fp)
            d->controller, d->unit);
   fputs ("      \"controller_model\": ", fp);
   json_write_string (fp, d->controller_model);
-  fprintf (fp, ",\n      \"capacity\": %" PRIu64 "\n    }", d->capacity);
+  fprintf (fp, ",\n      \"capacity\": %" PRIu64, d->capacity);
+  if (d->import)
+    fputs (",\n      \"import\": true", fp);
+  fputs ("\n    }", fp);
 }
 
 static void

@@ -33,6 +33,12 @@ struct vm_disk {
   int unit;               /* Y of scsiX:Y (-1 if none) */
   char *controller_model; /* "pvscsi", "lsilogic", ... or NULL; owned */
   uint64_t capacity;      /* virtual size in bytes, 0 if not known */
+  /* The data is not a file QEMU can open in place (a compressed OVA
+   * member, XVA chunks, a remote volume): path then only names it for
+   * people, and input_import_disk must write it to a local file (in
+   * `format`) before anything reads it.
+   */
+  bool import;
 };
 
 struct vm_nic {

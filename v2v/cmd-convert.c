@@ -3,6 +3,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -21,12 +22,13 @@
 #include "json.h"
 #include "output.h"
 #include "progress.h"
+#include "source.h"
 #include "v2v.h"
 #include "vm.h"
 
 struct convert_options {
   const char *source;
-  const char *from;
+  struct source_options so;
   const char *output;
   struct output_settings s;
   bool verify;
@@ -60,9 +62,8 @@ usage (FILE *fp)
       "      --storage DIR             where disks go with -o libvirt:\n"
       "                                (/var/lib/libvirt/images)\n"
       "      --start                   start the guest after defining it\n"
-      "      --to kvm                  the target hypervisor (only kvm)\n"
-      "      --from TYPE               input type instead of detecting it "
-      "(%s)\n"
+      "      --to kvm                  the target hypervisor (only "
+      "kvm)\n" SOURCE_OPTIONS_HELP
       "  -n, --name NAME               name of the new guest (the source's)\n"
       "      --network NAME            connect NICs to libvirt network NAME\n"
       "                                (default)\n"
@@ -86,7 +87,6 @@ parse_options (int argc, char **argv, struct convert_options *o)
     OPT_STORAGE = 256,
     OPT_START,
     OPT_TO,
-    OPT_FROM,
     OPT_NETWORK,
     OPT_BRIDGE,
     OPT_USER_NET,
@@ -99,7 +99,7 @@ parse_options (int argc, char **argv, struct convert_options *o)
     { "storage", required_argument, NULL, OPT_STORAGE },
     { "start", no_argument, NULL, OPT_START },
     { "to", required_argument, NULL, OPT_TO },
-    { "from", required_argument, NULL, OPT_FROM },
+    SOURCE_LONG_OPTIONS,
     { "name", required_argument, NULL, 'n' },
     { "network", required_argument, NULL, OPT_NETWORK },
     { "bridge", required_argument, NULL, OPT_BRIDGE },
@@ -130,7 +130,6 @@ parse_options (int argc, char **argv, struct convert_options *o)
                "physical disks)",
                optarg);
         break;
-      case OPT_FROM: o->from = optarg; break;
       case 'n': o->s.name = optarg; break;
       case OPT_NETWORK:
         o->s.net_mode = NET_NETWORK;
@@ -146,7 +145,11 @@ parse_options (int argc, char **argv, struct convert_options *o)
       case 'q': quiet = true; break;
       case OPT_MR: machine_readable = true; break;
       case 'h': usage (stdout); exit (EXIT_SUCCESS);
-      default: usage (stderr); exit (EXIT_FAILURE);
+      default:
+        if (source_option (c, optarg, &o->so))
+          break;
+        usage (stderr);
+        exit (EXIT_FAILURE);
     }
   }
   if (optind != argc - 1) {
@@ -160,6 +163,42 @@ parse_options (int argc, char **argv, struct convert_options *o)
     die ("-O '%s': the output format must be qcow2 or raw", o->s.format);
   if (o->s.start && strncmp (o->output, "libvirt:", 8) != 0)
     die ("--start needs -o libvirt:URI");
+}
+
+/* Fetches the disks that cannot be read in place (vm.h: import) into
+ * the work directory; from then on the model names the local copies.
+ */
+static int
+import_disks (struct output *out, struct input *in, struct vm *vm)
+{
+  for (size_t i = 0; i < vm->disks.len; ++i) {
+    struct vm_disk *d = &vm->disks.ptr[i];
+    char *dest;
+    struct progress p;
+    double t = now_seconds ();
+    int r;
+
+    if (!d->import)
+      continue;
+    if (asprintf (&dest, "%s/import-%zu.%s", out->workdir, i, d->format)
+        == -1) {
+      set_error (errno, "asprintf");
+      return -1;
+    }
+    progress_start (&p, "import");
+    r = input_import_disk (in, vm, i, dest, progress_update, &p);
+    progress_end (&p);
+    if (r == -1) {
+      unlink (dest);
+      free (dest);
+      return -1;
+    }
+    debug ("import %s: %.1f s", d->path, now_seconds () - t);
+    free (d->path);
+    d->path = dest;
+    d->import = false;
+  }
+  return 0;
 }
 
 /* Runs each conversion step, timing it. */
@@ -278,14 +317,17 @@ cmd_convert (int argc, char **argv)
 {
   struct convert_options o;
   struct vm vm;
+  struct input *in;
   struct output *out;
   double t0 = now_seconds ();
   uint64_t copied;
 
   parse_options (argc, argv, &o);
 
-  read_source (o.source, o.from, &vm);
+  in = open_source (o.source, &o.so, &vm);
+  string_vector_reset (&o.so.macs);
   if (vm.disks.len == 0) {
+    input_close (in);
     vm_clear (&vm);
     die ("'%s' has no disks to convert", o.source);
   }
@@ -294,6 +336,7 @@ cmd_convert (int argc, char **argv)
 
   out = output_open (o.output, &o.s);
   if (out == NULL) {
+    input_close (in);
     vm_clear (&vm);
     die_error ();
   }
@@ -302,7 +345,8 @@ cmd_convert (int argc, char **argv)
   signal (SIGTERM, on_signal);
   signal (SIGHUP, on_signal);
 
-  if (output_plan_disks (out, &vm) == -1 || convert_guest (out, &vm) == -1
+  if (output_plan_disks (out, &vm) == -1 || import_disks (out, in, &vm) == -1
+      || convert_guest (out, &vm) == -1
       || copy_disks (out, &vm, o.verify, &copied) == -1
       || output_commit (out, &vm) == -1) {
     CLEANUP_FREE char *msg = strdup (get_error ());
@@ -311,6 +355,7 @@ cmd_convert (int argc, char **argv)
     signal (SIGTERM, SIG_DFL);
     current_output = NULL;
     output_close (out);
+    input_close (in);
     vm_clear (&vm);
     if (kept)
       die ("%s", msg ? msg : "failed");
@@ -347,6 +392,7 @@ cmd_convert (int argc, char **argv)
     event ("done", fields);
   }
   output_close (out);
+  input_close (in);
   vm_clear (&vm);
   return EXIT_SUCCESS;
 }

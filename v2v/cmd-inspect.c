@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "input.h"
+#include "source.h"
 #include "vm.h"
 #include "v2v.h"
 
@@ -14,14 +15,13 @@ static void
 usage (FILE *fp)
 {
   fprintf (fp,
-           "usage: v2v inspect SOURCE [--from TYPE]\n"
+           "usage: v2v inspect SOURCE [options]\n"
            "\n"
            "Prints what v2v reads from SOURCE (name, memory, CPUs, firmware, "
            "disks,\n"
            "NICs) as JSON, without converting anything.\n"
-           "\n"
-           "  --from TYPE   input type instead of detecting it (%s)\n"
-           "  -h, --help    this help\n",
+           "\n" SOURCE_OPTIONS_HELP
+           "  -h, --help                    this help\n",
            input_names ());
 }
 
@@ -29,19 +29,23 @@ int
 cmd_inspect (int argc, char **argv)
 {
   static const struct option long_options[] = {
-    { "from", required_argument, NULL, 'f' },
+    SOURCE_LONG_OPTIONS,
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  const char *from = NULL;
+  struct source_options so = { 0 };
+  struct input *in;
   struct vm vm;
   int c;
 
   while ((c = getopt_long (argc, argv, "h", long_options, NULL)) != -1) {
     switch (c) {
-      case 'f': from = optarg; break;
       case 'h': usage (stdout); return EXIT_SUCCESS;
-      default: usage (stderr); return EXIT_FAILURE;
+      default:
+        if (source_option (c, optarg, &so))
+          break;
+        usage (stderr);
+        return EXIT_FAILURE;
     }
   }
   if (optind != argc - 1) {
@@ -49,7 +53,9 @@ cmd_inspect (int argc, char **argv)
     return EXIT_FAILURE;
   }
 
-  read_source (argv[optind], from, &vm);
+  in = open_source (argv[optind], &so, &vm);
+  input_close (in);
+  string_vector_reset (&so.macs);
   if (vm_write_json (&vm, stdout) == -1 || fflush (stdout) == EOF) {
     vm_clear (&vm);
     die ("could not write to standard output");

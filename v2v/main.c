@@ -49,20 +49,6 @@ debug (const char *fmt, ...)
   fputc ('\n', stderr);
 }
 
-void
-read_source (const char *source, const char *from, struct vm *vm)
-{
-  struct input *in = input_open (source, from);
-
-  if (in == NULL)
-    die_error ();
-  if (input_describe (in, vm) == -1) {
-    input_close (in);
-    die_error ();
-  }
-  input_close (in);
-}
-
 static void
 usage (FILE *fp)
 {

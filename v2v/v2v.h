@@ -19,11 +19,6 @@ extern noreturn void die (const char *fmt, ...)
 extern void debug (const char *fmt, ...)
     __attribute__ ((format (printf, 1, 2)));
 
-struct vm;
-/* Reads SOURCE (input type from, or detected) into *vm; dies on error. */
-extern void read_source (const char *source, const char *from,
-                         struct vm *vm);
-
 extern int cmd_inspect (int argc, char **argv);
 extern int cmd_convert (int argc, char **argv);
 

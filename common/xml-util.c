@@ -1,0 +1,185 @@
+/* vmshift: safe XML reading (xml-util.h). */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
+#include "cleanups.h"
+#include "errors.h"
+#include "xml-util.h"
+
+xmlDocPtr
+xml_parse_untrusted (const char *buf, size_t len, const char *what)
+{
+  xmlParserCtxtPtr ctxt;
+  xmlDocPtr doc;
+
+  if (len > INT32_MAX) {
+    set_error (0, "'%s': XML document too large", what);
+    return NULL;
+  }
+  ctxt = xmlNewParserCtxt ();
+  if (ctxt == NULL) {
+    set_error (ENOMEM, "xmlNewParserCtxt");
+    return NULL;
+  }
+  /* Not XML_PARSE_NOENT, DTDLOAD, DTDATTR, XINCLUDE or HUGE. */
+  doc = xmlCtxtReadMemory (ctxt, buf, (int) len, NULL, NULL,
+                           XML_PARSE_NONET | XML_PARSE_NOERROR
+                               | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+  if (doc == NULL) {
+    const xmlError *e = xmlCtxtGetLastError (ctxt);
+    if (e && e->message) {
+      size_t n = strlen (e->message);
+      while (n && e->message[n - 1] == '\n')
+        n--;
+      set_error (0, "'%s' is not valid XML: line %d: %.*s", what, e->line,
+                 (int) n, e->message);
+    }
+    else
+      set_error (0, "'%s' is not valid XML", what);
+    xmlFreeParserCtxt (ctxt);
+    return NULL;
+  }
+  xmlFreeParserCtxt (ctxt);
+  if (doc->intSubset || doc->extSubset) {
+    set_error (0,
+               "'%s' has a DOCTYPE declaration; refusing it (it could "
+               "define entities that read files or expand without "
+               "bound)",
+               what);
+    xmlFreeDoc (doc);
+    return NULL;
+  }
+  if (xmlDocGetRootElement (doc) == NULL) {
+    set_error (0, "'%s' is an empty XML document", what);
+    xmlFreeDoc (doc);
+    return NULL;
+  }
+  return doc;
+}
+
+xmlDocPtr
+xml_read_untrusted (const char *path, size_t max_bytes)
+{
+  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  CLEANUP_FREE char *buf = NULL;
+  struct stat st;
+  size_t got = 0;
+
+  if (fd == -1) {
+    set_error (errno, "could not open '%s'", path);
+    return NULL;
+  }
+  if (fstat (fd, &st) == -1) {
+    set_error (errno, "'%s'", path);
+    return NULL;
+  }
+  if (!S_ISREG (st.st_mode)) {
+    set_error (0, "'%s' is not a regular file", path);
+    return NULL;
+  }
+  if ((uint64_t) st.st_size > max_bytes) {
+    set_error (0, "'%s' is too large (%" PRIu64 " bytes, at most %zu)", path,
+               (uint64_t) st.st_size, max_bytes);
+    return NULL;
+  }
+  buf = malloc (st.st_size + 1);
+  if (buf == NULL) {
+    set_error (errno, "malloc");
+    return NULL;
+  }
+  while (got < (size_t) st.st_size) {
+    ssize_t r = read (fd, buf + got, st.st_size - got);
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1) {
+      set_error (errno, "read: '%s'", path);
+      return NULL;
+    }
+    if (r == 0)
+      break;
+    got += r;
+  }
+  return xml_parse_untrusted (buf, got, path);
+}
+
+xmlXPathObjectPtr
+xml_get_nodes (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath)
+{
+  xmlXPathObjectPtr obj;
+
+  ctx->node = node ? node : xmlDocGetRootElement (ctx->doc);
+  obj = xmlXPathEvalExpression (BAD_CAST xpath, ctx);
+  if (obj == NULL)
+    set_error (0, "XPath expression '%s' failed", xpath);
+  return obj;
+}
+
+int
+xml_get_string (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath,
+                char **out)
+{
+  xmlXPathObjectPtr obj = xml_get_nodes (ctx, node, xpath);
+  xmlChar *s = NULL;
+
+  *out = NULL;
+  if (obj == NULL)
+    return -1;
+  if (obj->type == XPATH_STRING)
+    s = xmlStrdup (obj->stringval);
+  else if (obj->type == XPATH_NODESET && obj->nodesetval
+           && obj->nodesetval->nodeNr > 0)
+    s = xmlNodeGetContent (obj->nodesetval->nodeTab[0]);
+  else {
+    xmlXPathFreeObject (obj);
+    return 0;
+  }
+  xmlXPathFreeObject (obj);
+  if (s == NULL) {
+    set_error (ENOMEM, "xmlNodeGetContent");
+    return -1;
+  }
+  *out = strdup ((const char *) s);
+  xmlFree (s);
+  if (*out == NULL) {
+    set_error (errno, "strdup");
+    return -1;
+  }
+  return 0;
+}
+
+int
+xml_get_uint64 (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath,
+                const char *what, uint64_t *out)
+{
+  CLEANUP_FREE char *s = NULL;
+  const char *p;
+  char *end;
+  uint64_t v;
+
+  if (xml_get_string (ctx, node, xpath, &s) == -1)
+    return -1;
+  if (s == NULL)
+    return 0;
+  p = s + strspn (s, " \t\r\n");
+  errno = 0;
+  v = strtoull (p, &end, 10);
+  end += strspn (end, " \t\r\n");
+  if (errno || end == p || *end || *p == '-' || *p == '+') {
+    set_error (errno == ERANGE ? ERANGE : 0,
+               "%s: '%s' is not a number that fits", what, s);
+    return -1;
+  }
+  *out = v;
+  return 1;
+}

@@ -1,0 +1,54 @@
+/* vmshift: reading XML that other systems wrote (OVF, Hyper-V, libvirt,
+ * XVA), safely, with libxml2.
+ */
+#ifndef VMSHIFT_XML_UTIL_H
+#define VMSHIFT_XML_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
+/* Parses untrusted XML held in memory.  Nothing outside buf is ever
+ * read: no network (XML_PARSE_NONET), no external DTD or entity loading,
+ * no entity substitution, no XInclude; a document with any DOCTYPE is
+ * refused outright (none of the formats we read uses one, and internal
+ * entities are how "billion laughs" documents blow up).  Errors name
+ * `what` (a file name) and libxml2's message with its line.  Returns the
+ * document (the caller frees it with xmlFreeDoc) or NULL with the error
+ * set.
+ */
+extern xmlDocPtr xml_parse_untrusted (const char *buf, size_t len,
+                                      const char *what);
+
+/* Reads the file at path (refusing one over max_bytes, or not a regular
+ * file) and parses it as above.  Same return.
+ */
+extern xmlDocPtr xml_read_untrusted (const char *path, size_t max_bytes);
+
+/* Evaluates xpath relative to node (the document root if NULL) and
+ * returns the text content of the first node (or the string value of a
+ * string expression) in *out, which the caller frees; *out is NULL if
+ * nothing matched.  Returns 0, or -1 with the error set (bad XPath, out
+ * of memory).
+ */
+extern int xml_get_string (xmlXPathContextPtr ctx, xmlNodePtr node,
+                           const char *xpath, char **out);
+
+/* As xml_get_string, then parses a decimal unsigned integer (leading and
+ * trailing blanks allowed).  *out is left alone and 0 returned if nothing
+ * matched; 1 if it was set; -1 with the error set if the text is not a
+ * number that fits (the error names `what`).
+ */
+extern int xml_get_uint64 (xmlXPathContextPtr ctx, xmlNodePtr node,
+                           const char *xpath, const char *what, uint64_t *out);
+
+/* Evaluates xpath relative to node and returns the result object (the
+ * caller frees it with xmlXPathFreeObject); its nodesetval may be NULL
+ * or empty.  NULL with the error set on a bad expression.
+ */
+extern xmlXPathObjectPtr xml_get_nodes (xmlXPathContextPtr ctx,
+                                        xmlNodePtr node, const char *xpath);
+
+#endif /* VMSHIFT_XML_UTIL_H */
