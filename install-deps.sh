@@ -7,7 +7,7 @@ BUILD="gcc make pkg-config libguestfs-dev libvirt-dev libxml2-dev
   libarchive-dev libzstd-dev libnbd-dev nettle-dev"
 RUN="libguestfs-tools linux-image-amd64 qemu-system-x86 qemu-utils ovmf
   libvirt-daemon-system libvirt-clients"
-TEST="debootstrap zstd libxml2-utils valgrind python3"
+TEST="debootstrap zstd libxml2-utils valgrind python3 fdisk"
 BENCH="virt-v2v libnbd-bin time"
 
 missing=

@@ -377,3 +377,31 @@ err:
   extent_vector_reset (&data);
   return -1;
 }
+
+int
+image_read_head (const char *file, const char *format, void *buf, size_t len,
+                 uint64_t *size)
+{
+  struct nbd_handle *h = open_nbd (file, format, true);
+  int64_t sz;
+  size_t n;
+
+  if (h == NULL)
+    return -1;
+  sz = nbd_get_size (h);
+  if (sz == -1) {
+    set_nbd_error (file);
+    nbd_close (h);
+    return -1;
+  }
+  memset (buf, 0, len);
+  n = (uint64_t) sz < len ? (size_t) sz : len;
+  if (n && nbd_pread (h, buf, n, 0, 0) == -1) {
+    set_nbd_error (file);
+    nbd_close (h);
+    return -1;
+  }
+  nbd_close (h);
+  *size = sz;
+  return 0;
+}

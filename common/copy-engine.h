@@ -9,6 +9,7 @@
 #define VMSHIFT_COPY_ENGINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct copy_stats {
@@ -36,5 +37,12 @@ struct copy_options {
  */
 extern int copy_image (const struct copy_options *opts,
                        struct copy_stats *stats);
+
+/* Reads the first len bytes of image file (format, or NULL to let QEMU
+ * probe) into buf, zero-filled past the end of a smaller image, and its
+ * virtual size into *size.  Returns 0, or -1 with the error set.
+ */
+extern int image_read_head (const char *file, const char *format, void *buf,
+                            size_t len, uint64_t *size);
 
 #endif /* VMSHIFT_COPY_ENGINE_H */
