@@ -1,10 +1,14 @@
-/* vmshift: boot entries must not name disks by device name.
+/* vmshift: boot entries must not name disks by device name, nor Xen's
+ * console.
  *
  * Regenerating the boot configuration inside the appliance is slow under
  * TCG and runs guest code, so the existing configuration is edited: every
  * root= and resume= naming a device becomes a UUID in grub.cfg, BLS
  * entries, grubenv and /etc/kernel/cmdline, and /etc/default/grub is set
- * up so that the guest's next update-grub keeps using UUIDs.
+ * up so that the guest's next update-grub keeps using UUIDs.  A Xen PV
+ * console (console=hvc0 or xvc0) becomes console=ttyS0 in the same files,
+ * and getty lines on it in /etc/inittab move to ttyS0 (systemd starts a
+ * getty on the kernel console by itself).
  */
 #include <config.h>
 
@@ -13,6 +17,7 @@
 #include <string.h>
 
 #include "cleanups.h"
+#include "console-name.h"
 #include "devname.h"
 #include "errors.h"
 #include "guest.h"
@@ -22,7 +27,22 @@
 static char *
 edit_cmdline (const char *text, void *gs, int *changes)
 {
-  return rewrite_cmdline_refs (text, guest_uuid_mapper, gs, changes);
+  char *refs = rewrite_cmdline_refs (text, guest_uuid_mapper, gs, changes);
+  char *out;
+  int n;
+
+  if (refs == NULL)
+    return NULL;
+  out = rewrite_cmdline_consoles (refs, &n);
+  free (refs);
+  *changes += n;
+  return out;
+}
+
+static char *
+edit_inittab (const char *text, void *gs, int *changes)
+{
+  return rewrite_inittab_consoles (text, changes);
 }
 
 /* grubenv is a fixed 1024-byte block padded with '#': the rewrite gives
@@ -81,7 +101,10 @@ fix (struct guest *gs, const char *path, guest_edit_fn edit)
   int n = guest_edit_file (gs, path, MAX_BOOT_CONFIG, edit, gs);
 
   if (n > 0)
-    guest_note (gs, "%s: %d change(s): device names -> UUID", path, n);
+    guest_note (gs,
+                "%s: %d change(s): device names -> UUID, Xen console "
+                "-> ttyS0",
+                path, n);
   return n == -1 ? -1 : 0;
 }
 
@@ -107,7 +130,8 @@ guest_fix_bootloader (struct guest *gs)
       || fix_glob (gs, "/boot/loader/entries/*.conf") == -1
       || fix (gs, "/boot/grub/grubenv", edit_grubenv) == -1
       || fix (gs, "/boot/grub2/grubenv", edit_grubenv) == -1
-      || fix (gs, "/etc/kernel/cmdline", edit_cmdline) == -1)
+      || fix (gs, "/etc/kernel/cmdline", edit_cmdline) == -1
+      || fix (gs, "/etc/inittab", edit_inittab) == -1)
     return -1;
   return 0;
 }

@@ -445,6 +445,16 @@ persist_config (struct guest *gs)
   return 0;
 }
 
+/* Kernels built only for Xen PV ("2.6.18-398.el5xen", "2.6.32-5-xen-amd64",
+ * SLES "3.0.101-63-xen", "-xenU") have no virtio and cannot boot on bare
+ * hardware or KVM: they are never given virtio or counted as bootable.
+ */
+static bool
+kernel_is_xen_only (const char *kver)
+{
+  return strstr (kver, "xen") != NULL;
+}
+
 int
 guest_add_virtio (struct guest *gs)
 {
@@ -456,7 +466,13 @@ guest_add_virtio (struct guest *gs)
     return -1;
   }
   for (size_t i = 0; kvers[i]; ++i) {
-    int r = add_virtio_to_kernel (gs, kvers[i]);
+    int r;
+
+    if (kernel_is_xen_only (kvers[i])) {
+      guest_note (gs, "%s: a Xen-only kernel: skipped", kvers[i]);
+      continue;
+    }
+    r = add_virtio_to_kernel (gs, kvers[i]);
     if (r == -1)
       return -1;
     if (r == 1) {

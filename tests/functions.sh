@@ -132,7 +132,8 @@ boot_probe ()
 
 probe_value ()
 {
-  tr -d '\r' < "$1" | sed -n "s/^VMSHIFT-PROBE $2=//p" | head -n 1
+  # Not anchored: a kernel or systemd message can start the same line.
+  tr -d '\r' < "$1" | sed -n "s/^.*VMSHIFT-PROBE $2=//p" | head -n 1
 }
 
 md5_of ()
