@@ -10,6 +10,7 @@
 
 #include "console-name.h"
 #include "errors.h"
+#include "strbuf.h"
 
 #define SERIAL "ttyS0"
 
@@ -18,34 +19,6 @@ console_is_xen (const char *name, unsigned long len)
 {
   return len == 4
          && (strncmp (name, "hvc0", 4) == 0 || strncmp (name, "xvc0", 4) == 0);
-}
-
-/* A growing output string. */
-struct out {
-  char *buf;
-  size_t len, cap;
-};
-
-static int
-put (struct out *o, const char *s, size_t n)
-{
-  if (o->len + n + 1 > o->cap) {
-    size_t cap = o->cap ? o->cap : 256;
-    char *p;
-    while (cap < o->len + n + 1)
-      cap *= 2;
-    p = realloc (o->buf, cap);
-    if (p == NULL) {
-      set_error (errno, "realloc");
-      return -1;
-    }
-    o->buf = p;
-    o->cap = cap;
-  }
-  memcpy (o->buf + o->len, s, n);
-  o->len += n;
-  o->buf[o->len] = '\0';
-  return 0;
 }
 
 static bool
@@ -59,11 +32,11 @@ char *
 rewrite_cmdline_consoles (const char *text, int *changes)
 {
   static const char key[] = "console=";
-  struct out o = { NULL, 0, 0 };
+  struct strbuf o = { NULL, 0, 0 };
   const char *p = text;
 
   *changes = 0;
-  if (put (&o, "", 0) == -1)
+  if (strbuf_add (&o, "", 0) == -1)
     return NULL;
   while (*p) {
     if (strncmp (p, key, sizeof key - 1) == 0 && word_start (text, p)) {
@@ -71,8 +44,8 @@ rewrite_cmdline_consoles (const char *text, int *changes)
       size_t name = strcspn (v, ", \t\n\"'");
       if (console_is_xen (v, name)) {
         size_t vl = strcspn (v, " \t\n\"'");
-        if (put (&o, key, sizeof key - 1) == -1
-            || put (&o, SERIAL, strlen (SERIAL)) == -1)
+        if (strbuf_add (&o, key, sizeof key - 1) == -1
+            || strbuf_add (&o, SERIAL, strlen (SERIAL)) == -1)
           goto err;
         p = v + vl;
         (*changes)++;
@@ -80,7 +53,7 @@ rewrite_cmdline_consoles (const char *text, int *changes)
       }
     }
     size_t run = 1 + strcspn (p + 1, "c \t\n\"'");
-    if (put (&o, p, run) == -1)
+    if (strbuf_add (&o, p, run) == -1)
       goto err;
     p += run;
   }
@@ -114,28 +87,28 @@ getty_console (const char *line, size_t len)
 char *
 rewrite_inittab_consoles (const char *text, int *changes)
 {
-  struct out o = { NULL, 0, 0 };
+  struct strbuf o = { NULL, 0, 0 };
   const char *line = text;
 
   *changes = 0;
-  if (put (&o, "", 0) == -1)
+  if (strbuf_add (&o, "", 0) == -1)
     return NULL;
   while (*line) {
     size_t len = strcspn (line, "\n");
     const char *w = getty_console (line, len);
 
     if (w) {
-      if (put (&o, line, w - line) == -1
-          || put (&o, SERIAL, strlen (SERIAL)) == -1
-          || put (&o, w + 4, line + len - (w + 4)) == -1)
+      if (strbuf_add (&o, line, w - line) == -1
+          || strbuf_add (&o, SERIAL, strlen (SERIAL)) == -1
+          || strbuf_add (&o, w + 4, line + len - (w + 4)) == -1)
         goto err;
       (*changes)++;
     }
-    else if (put (&o, line, len) == -1)
+    else if (strbuf_add (&o, line, len) == -1)
       goto err;
     line += len;
     if (*line == '\n') {
-      if (put (&o, "\n", 1) == -1)
+      if (strbuf_add (&o, "\n", 1) == -1)
         goto err;
       line++;
     }

@@ -8,31 +8,7 @@
 
 #include "devname.h"
 #include "errors.h"
-
-/* A growing output string. */
-struct out {
-  char *buf;
-  size_t len, cap;
-};
-
-static int
-put (struct out *o, const char *s, size_t n)
-{
-  if (o->len + n + 1 > o->cap) {
-    size_t cap = (o->len + n + 1) * 2;
-    char *p = realloc (o->buf, cap);
-    if (p == NULL) {
-      set_error (errno, "realloc");
-      return -1;
-    }
-    o->buf = p;
-    o->cap = cap;
-  }
-  memcpy (o->buf + o->len, s, n);
-  o->len += n;
-  o->buf[o->len] = '\0';
-  return 0;
-}
+#include "strbuf.h"
 
 /* "sdab" -> 27 (a=0 ... z=25, aa=26): the kernel's disk letters. */
 static int
@@ -132,11 +108,11 @@ rewrite_cmdline_refs (const char *text, devname_mapper map, void *opaque,
                       int *changes)
 {
   static const char *const keys[] = { "root=", "resume=" };
-  struct out o = { NULL, 0, 0 };
+  struct strbuf o = { NULL, 0, 0 };
   const char *p = text;
 
   *changes = 0;
-  if (put (&o, "", 0) == -1)
+  if (strbuf_add (&o, "", 0) == -1)
     return NULL;
   while (*p) {
     const char *key = NULL;
@@ -160,7 +136,8 @@ rewrite_cmdline_refs (const char *text, devname_mapper map, void *opaque,
 
       free (dev);
       if (repl) {
-        int r = put (&o, p, kl) == -1 || put (&o, repl, strlen (repl)) == -1;
+        int r = strbuf_add (&o, p, kl) == -1
+                || strbuf_add (&o, repl, strlen (repl)) == -1;
         free (repl);
         if (r)
           goto err;
@@ -170,7 +147,7 @@ rewrite_cmdline_refs (const char *text, devname_mapper map, void *opaque,
       }
     }
     size_t run = 1 + strcspn (p + 1, "rR \t\n\"'"); /* copy to next chance */
-    if (put (&o, p, run) == -1)
+    if (strbuf_add (&o, p, run) == -1)
       goto err;
     p += run;
   }
@@ -185,11 +162,11 @@ char *
 rewrite_table_field (const char *text, int field, devname_mapper map,
                      void *opaque, int *changes)
 {
-  struct out o = { NULL, 0, 0 };
+  struct strbuf o = { NULL, 0, 0 };
   const char *line = text;
 
   *changes = 0;
-  if (put (&o, "", 0) == -1)
+  if (strbuf_add (&o, "", 0) == -1)
     return NULL;
   while (*line) {
     size_t ll = strcspn (line, "\n");
@@ -218,19 +195,19 @@ rewrite_table_field (const char *text, int field, devname_mapper map,
       free (dev);
     }
     if (repl) {
-      int r = put (&o, line, fs - line) == -1
-              || put (&o, repl, strlen (repl)) == -1
-              || put (&o, fs + fl, end - (fs + fl)) == -1;
+      int r = strbuf_add (&o, line, fs - line) == -1
+              || strbuf_add (&o, repl, strlen (repl)) == -1
+              || strbuf_add (&o, fs + fl, end - (fs + fl)) == -1;
       free (repl);
       if (r)
         goto err;
       (*changes)++;
     }
-    else if (put (&o, line, ll) == -1)
+    else if (strbuf_add (&o, line, ll) == -1)
       goto err;
     line = end;
     if (*line == '\n') {
-      if (put (&o, "\n", 1) == -1)
+      if (strbuf_add (&o, "\n", 1) == -1)
         goto err;
       line++;
     }

@@ -1,0 +1,33 @@
+/* vmshift: growing strings (strbuf.h). */
+#include <config.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "strbuf.h"
+
+int
+strbuf_add (struct strbuf *b, const char *s, size_t n)
+{
+  if (n > SIZE_MAX / 2 - b->len - 1) {
+    set_error (ENOMEM, "string too long");
+    return -1;
+  }
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = (b->len + n + 1) * 2;
+    char *p = realloc (b->buf, cap);
+    if (p == NULL) {
+      set_error (errno, "realloc");
+      return -1;
+    }
+    b->buf = p;
+    b->cap = cap;
+  }
+  memcpy (b->buf + b->len, s, n);
+  b->len += n;
+  b->buf[b->len] = '\0';
+  return 0;
+}
