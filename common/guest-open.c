@@ -143,7 +143,7 @@ inspect (struct guest *gs)
 
 int
 guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
-            const char *overlay_format, enum guest_target target, bool verbose)
+            const char *const *formats, enum guest_target target, bool verbose)
 {
   guestfs_h *g;
 
@@ -172,10 +172,10 @@ guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
     }
   }
   for (size_t i = 0; overlays[i]; ++i) {
-    if (guestfs_add_drive_opts (
-            g, overlays[i], GUESTFS_ADD_DRIVE_OPTS_FORMAT, overlay_format,
-            GUESTFS_ADD_DRIVE_OPTS_CACHEMODE, "unsafe",
-            GUESTFS_ADD_DRIVE_OPTS_DISCARD, "besteffort", -1)
+    if (guestfs_add_drive_opts (g, overlays[i], GUESTFS_ADD_DRIVE_OPTS_FORMAT,
+                                formats[i], GUESTFS_ADD_DRIVE_OPTS_CACHEMODE,
+                                "unsafe", GUESTFS_ADD_DRIVE_OPTS_DISCARD,
+                                "besteffort", -1)
         == -1) {
       set_guestfs_error (g, overlays[i]);
       return -1;

@@ -50,7 +50,7 @@ struct guest {
  * Returns 0, or -1 with the error set (guest_close still needed).
  */
 extern int guest_open (struct guest *gs, const struct vm *vm,
-                       char *const *overlays, const char *overlay_format,
+                       char *const *overlays, const char *const *formats,
                        enum guest_target target, bool verbose);
 
 /* Unmounts, syncs and shuts down the appliance, then frees everything.

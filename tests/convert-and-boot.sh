@@ -12,6 +12,7 @@
 #   want_vcpus   (default 2)
 #   want_uuid    yes if the source has a UUID the domain must keep
 #   convert_args extra arguments to v2v convert (array)
+#   out_format   qcow2 (default) or raw: -O
 # Proves:
 #   - the source files are unchanged (checksums);
 #   - the output is NAME.xml + NAME-sda.qcow2 with the source's MAC, UUID,
@@ -37,6 +38,7 @@ name=debian-$variant
 want_memory=1048576
 want_vcpus=2
 want_uuid=yes
+out_format=qcow2
 convert_args=()
 if [ -n "${make_source:-}" ]; then
   "$make_source"
@@ -47,7 +49,8 @@ else
 fi
 
 before=$(md5_of "${src_files[@]}")
-if ! v2v convert "$src" --to kvm -o "$out" -v "${convert_args[@]}" \
+if ! v2v convert "$src" --to kvm -o "$out" -O "$out_format" -v \
+     "${convert_args[@]}" \
      > "$work/convert.log" 2>&1; then
   cat "$work/convert.log" >&2
   fail "v2v convert failed"
@@ -57,7 +60,7 @@ after=$(md5_of "${src_files[@]}")
 [ "$before" = "$after" ] || fail "the source changed: $before -> $after"
 
 xml=$out/$name.xml
-disk=$out/$name-sda.qcow2
+disk=$out/$name-sda.$out_format
 [ -f "$xml" ] || fail "no $xml"
 [ -f "$disk" ] || fail "no $disk"
 ls -A "$out" | grep -q '^\.v2v-' && fail "work directory left in $out"
@@ -80,9 +83,11 @@ fi
 if [ "$firmware" = uefi ]; then
   [ "$(x 'string(/domain/os/@firmware)')" = efi ] || fail "not UEFI"
 fi
-qemu-img check -q "$disk" || fail "the output disk is not a sound qcow2"
+if [ "$out_format" = qcow2 ]; then
+  qemu-img check -q "$disk" || fail "the output disk is not a sound qcow2"
+fi
 
-boot_probe "$disk" qcow2 "$MAC" "$firmware" "$work/serial.log"
+boot_probe "$disk" "$out_format" "$MAC" "$firmware" "$work/serial.log"
 tr -d '\r' < "$work/serial.log" | grep 'VMSHIFT-PROBE' || :
 
 cmdline=$(probe_value "$work/serial.log" cmdline)

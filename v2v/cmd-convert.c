@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "accel.h"
@@ -166,10 +167,14 @@ parse_options (int argc, char **argv, struct convert_options *o)
 }
 
 /* Fetches the disks that cannot be read in place (vm.h: import) into
- * the work directory; from then on the model names the local copies.
+ * the work directory; from then on the model names the local copies,
+ * and imported[i] says which they are: being ours, they are converted
+ * in place (no overlay), and a raw one becomes the raw output by a
+ * rename, so the data is written once.
  */
 static int
-import_disks (struct output *out, struct input *in, struct vm *vm)
+import_disks (struct output *out, struct input *in, struct vm *vm,
+              bool *imported)
 {
   for (size_t i = 0; i < vm->disks.len; ++i) {
     struct vm_disk *d = &vm->disks.ptr[i];
@@ -197,30 +202,53 @@ import_disks (struct output *out, struct input *in, struct vm *vm)
     free (d->path);
     d->path = dest;
     d->import = false;
+    imported[i] = true;
   }
   return 0;
 }
 
+/* Is the disk (an imported one) edited in place rather than through an
+ * overlay?  Only formats libguestfs writes well: raw and qcow2.
+ */
+static bool
+in_place (const struct vm_disk *d)
+{
+  return strcmp (d->format, "raw") == 0 || strcmp (d->format, "qcow2") == 0;
+}
+
 /* Runs each conversion step, timing it. */
 static int
-convert_guest (struct output *out, const struct vm *vm)
+convert_guest (struct output *out, const struct vm *vm, const bool *imported)
 {
   char **overlays = calloc (vm->disks.len + 1, sizeof (char *));
+  CLEANUP_FREE const char **formats
+      = calloc (vm->disks.len + 1, sizeof (char *));
   struct guest gs;
   double t;
   int r = -1;
 
-  if (overlays == NULL) {
+  if (overlays == NULL || formats == NULL) {
+    free (overlays);
     set_error (errno, "calloc");
     return -1;
   }
   for (size_t i = 0; i < vm->disks.len; ++i) {
+    if (imported[i] && in_place (&vm->disks.ptr[i])) {
+      overlays[i] = strdup (vm->disks.ptr[i].path);
+      formats[i] = vm->disks.ptr[i].format;
+      if (overlays[i] == NULL) {
+        set_error (errno, "strdup");
+        goto out;
+      }
+      continue;
+    }
     if (asprintf (&overlays[i], "%s/overlay-%zu.qcow2", out->workdir, i)
         == -1) {
       overlays[i] = NULL;
       set_error (errno, "asprintf");
       goto out;
     }
+    formats[i] = "qcow2";
     if (create_overlay (vm->disks.ptr[i].path, vm->disks.ptr[i].format,
                         overlays[i])
         == -1)
@@ -230,7 +258,7 @@ convert_guest (struct output *out, const struct vm *vm)
   if (!quiet)
     fprintf (stderr, "v2v: starting the conversion appliance (%s)\n",
              accel_name ());
-  if (guest_open (&gs, vm, overlays, "qcow2", TARGET_KVM, verbose > 1) == -1) {
+  if (guest_open (&gs, vm, overlays, formats, TARGET_KVM, verbose > 1) == -1) {
     guest_close (&gs);
     goto out;
   }
@@ -265,26 +293,57 @@ out:
 }
 
 /* Copies each overlay to its staged output disk. */
+/* Moves an imported disk that already is in the output format into
+ * place: it was written once, by the import, and edited in place.
+ */
 static int
-copy_disks (struct output *out, const struct vm *vm, bool verify,
-            uint64_t *copied)
+move_disk (const char *from, const char *to, uint64_t *written)
+{
+  struct stat st;
+
+  if (rename (from, to) == -1) {
+    set_error (errno, "rename '%s' to '%s'", from, to);
+    return -1;
+  }
+  *written = stat (to, &st) == 0 ? (uint64_t) st.st_blocks * 512 : 0;
+  return 0;
+}
+
+/* Copies each overlay (or imported disk) to its staged output disk. */
+static int
+copy_disks (struct output *out, const struct vm *vm, const bool *imported,
+            bool verify, uint64_t *copied)
 {
   *copied = 0;
   for (size_t i = 0; i < vm->disks.len; ++i) {
+    const struct vm_disk *d = &vm->disks.ptr[i];
+    bool ours = imported[i] && in_place (d);
     CLEANUP_FREE char *overlay = NULL;
     const char *label = strrchr (out->disk_final[i], '-') + 1;
     CLEANUP_FREE char *dev = strndup (label, strcspn (label, "."));
     struct progress p;
-    struct copy_stats st;
+    struct copy_stats st = { 0 };
     char fields[256];
 
-    if (asprintf (&overlay, "%s/overlay-%zu.qcow2", out->workdir, i) == -1) {
+    if (ours && !verify && strcmp (d->format, out->s.format) == 0) {
+      if (move_disk (d->path, out->disk_tmp[i], &st.written) == -1)
+        return -1;
+      *copied += st.written;
+      debug ("copy %s: imported disk moved into place", dev);
+      continue;
+    }
+    if (ours)
+      overlay = strdup (d->path);
+    else if (asprintf (&overlay, "%s/overlay-%zu.qcow2", out->workdir, i)
+             == -1)
+      overlay = NULL;
+    if (overlay == NULL) {
       set_error (errno, "asprintf");
       return -1;
     }
     struct copy_options co = {
       .src = overlay,
-      .src_format = "qcow2",
+      .src_format = ours ? d->format : "qcow2",
       .dst = out->disk_tmp[i],
       .dst_format = out->s.format,
       .progress = progress_update,
@@ -297,7 +356,7 @@ copy_disks (struct output *out, const struct vm *vm, bool verify,
       return -1;
     }
     progress_end (&p);
-    /* The overlay is done with: free its space now. */
+    /* The overlay (or imported copy) is done with: free its space now. */
     unlink (overlay);
     *copied += st.written;
     debug ("copy %s: %.1f s, %" PRIu64 " MiB of data read, %" PRIu64
@@ -319,6 +378,7 @@ cmd_convert (int argc, char **argv)
   struct vm vm;
   struct input *in;
   struct output *out;
+  CLEANUP_FREE bool *imported = NULL;
   double t0 = now_seconds ();
   uint64_t copied;
 
@@ -345,9 +405,13 @@ cmd_convert (int argc, char **argv)
   signal (SIGTERM, on_signal);
   signal (SIGHUP, on_signal);
 
-  if (output_plan_disks (out, &vm) == -1 || import_disks (out, in, &vm) == -1
-      || convert_guest (out, &vm) == -1
-      || copy_disks (out, &vm, o.verify, &copied) == -1
+  imported = calloc (vm.disks.len, sizeof *imported);
+  if (imported == NULL)
+    die ("out of memory");
+  if (output_plan_disks (out, &vm) == -1
+      || import_disks (out, in, &vm, imported) == -1
+      || convert_guest (out, &vm, imported) == -1
+      || copy_disks (out, &vm, imported, o.verify, &copied) == -1
       || output_commit (out, &vm) == -1) {
     CLEANUP_FREE char *msg = strdup (get_error ());
     bool kept = out->committed;
