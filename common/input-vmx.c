@@ -41,6 +41,7 @@
 
 #include "cleanups.h"
 #include "errors.h"
+#include "file-util.h"
 #include "input.h"
 #include "vector.h"
 #include "vm.h"
@@ -176,32 +177,6 @@ vmx_probe (const char *source)
   return ok;
 }
 
-/* The canonical directory holding source (the file itself may be a
- * symlink: relative disk names are relative to where it is named).
- */
-static char *
-source_dir (const char *source)
-{
-  CLEANUP_FREE char *dir = NULL;
-  const char *slash = strrchr (source, '/');
-  char *r;
-
-  if (slash == NULL)
-    dir = strdup (".");
-  else if (slash == source)
-    dir = strdup ("/");
-  else
-    dir = strndup (source, slash - source);
-  if (dir == NULL) {
-    set_error (errno, "strdup");
-    return NULL;
-  }
-  r = realpath (dir, NULL);
-  if (r == NULL)
-    set_error (errno, "could not resolve the directory of '%s'", source);
-  return r;
-}
-
 static int
 vmx_open (struct input *in, const char *source)
 {
@@ -243,19 +218,6 @@ vmx_close (struct input *in)
 }
 
 /* ---- scalar settings --------------------------------------------- */
-
-static char *
-dup_or_null (const char *s)
-{
-  char *r;
-
-  if (s == NULL)
-    return NULL;
-  r = strdup (s);
-  if (r == NULL)
-    set_error (errno, "strdup");
-  return r;
-}
 
 static char *
 lowercase_dup (const char *s)
@@ -484,14 +446,7 @@ describe_disk (const struct vmx_input *h, const char *source,
     set_error (0, "'%s': disk '%s' has no fileName", source, dev->label);
     return -1;
   }
-  if (file[0] == '/')
-    d->path = dup_or_null (file);
-  else if (asprintf (&d->path, "%s%s%s", h->dir,
-                     strcmp (h->dir, "/") == 0 ? "" : "/", file)
-           == -1) {
-    d->path = NULL;
-    set_error (errno, "asprintf");
-  }
+  d->path = path_join (h->dir, file);
   if (d->path == NULL)
     return -1;
 
