@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,5 +127,30 @@ dup_or_null (const char *s)
   r = strdup (s);
   if (r == NULL)
     set_error (errno, "strdup");
+  return r;
+}
+
+bool
+ends_with_ci (const char *s, const char *suffix)
+{
+  size_t n = strlen (s), m = strlen (suffix);
+
+  return n >= m && strcasecmp (s + n - m, suffix) == 0;
+}
+
+char *
+name_from_path (const char *path, const char *suffix)
+{
+  const char *base = strrchr (path, '/');
+  size_t len;
+  char *r;
+
+  base = base ? base + 1 : path;
+  len = strlen (base);
+  if (ends_with_ci (base, suffix) && len > strlen (suffix))
+    len -= strlen (suffix);
+  r = strndup (base, len);
+  if (r == NULL)
+    set_error (errno, "strndup");
   return r;
 }

@@ -2,6 +2,7 @@
 #ifndef VMSHIFT_FILE_UTIL_H
 #define VMSHIFT_FILE_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Reads the whole of the regular file at path, refusing one larger
@@ -23,6 +24,15 @@ extern char *source_dir (const char *source);
  * caller frees, or NULL with the error set.
  */
 extern char *path_join (const char *dir, const char *name);
+
+/* Does s end with suffix (ASCII case-insensitively)? */
+extern bool ends_with_ci (const char *s, const char *suffix);
+
+/* The last component of path without suffix (compared
+ * case-insensitively), for naming a VM after its file.  Returns a
+ * string the caller frees, or NULL with the error set.
+ */
+extern char *name_from_path (const char *path, const char *suffix);
 
 /* strdup that sets the error; NULL in, NULL out (no error). */
 extern char *dup_or_null (const char *s);

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Golden tests of 'v2v inspect' on Xen sources: xl.cfg/xm files and
+# XenServer XVA exports.
+#
+# Each case in tests/inspect-xen/ is NAME.expected (the JSON, with the
+# case's directory written as @DIR@) and either NAME.cfg (copied into
+# the case's directory with @DIR@ replaced by it) or NAME.setup building
+# NAME.xva there.  NAME.setup (optional for .cfg cases) runs by bash -e
+# in the case's directory with $top set, to create the disks, which are
+# never committed.  NAME.warnings, if present, is what v2v must write
+# to stderr (@DIR@ as above); otherwise it must write nothing there.
+#
+#   VMSHIFT_UPDATE_EXPECTED=1 ./run tests/test-v2v-inspect-xen.sh
+#
+# rewrites the .expected files from the current output (review the diff).
+
+set -e
+
+srcdir=$(cd "$(dirname "$0")" && pwd)
+cases=$srcdir/inspect-xen
+
+. "$srcdir/functions.sh"
+
+requires v2v qemu-img truncate diff sed python3
+
+tmp=$(cd "$tmp" && pwd -P)          # v2v reports canonical directories
+export top
+
+failed=()
+for expected in "$cases"/*.expected; do
+  name=$(basename "$expected" .expected)
+  dir=$tmp/$name
+  mkdir "$dir"
+  source=$dir/$name.xva
+  if [ -f "$cases/$name.cfg" ]; then
+    source=$dir/$name.cfg
+    sed "s|@DIR@|$dir|g" "$cases/$name.cfg" > "$source"
+  fi
+
+  if [ -f "$cases/$name.setup" ] &&
+     ! (cd "$dir" && bash -e "$cases/$name.setup"); then
+    echo "$name: FAIL: $name.setup failed"
+    failed+=("$name")
+    continue
+  fi
+
+  if ! $VG v2v inspect "$source" > "$dir/out.json" 2> "$dir/err"; then
+    echo "$name: FAIL: v2v inspect failed:"
+    cat "$dir/err"
+    failed+=("$name")
+    continue
+  fi
+  want_err=/dev/null
+  if [ -f "$cases/$name.warnings" ]; then
+    sed "s|@DIR@|$dir|g" "$cases/$name.warnings" > "$dir/want-err"
+    want_err=$dir/want-err
+  fi
+  if ! diff -u "$want_err" "$dir/err"; then
+    echo "$name: FAIL: v2v inspect's stderr differs"
+    failed+=("$name")
+    continue
+  fi
+
+  sed "s|$dir|@DIR@|g" "$dir/out.json" > "$dir/actual.json"
+  if [ -n "${VMSHIFT_UPDATE_EXPECTED:-}" ]; then
+    cp "$dir/actual.json" "$expected"
+  fi
+  if diff -u "$expected" "$dir/actual.json"; then
+    echo "$name: ok"
+  else
+    echo "$name: FAIL: output differs from $name.expected"
+    failed+=("$name")
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed cases: ${failed[*]}" >&2
+  exit 1
+fi
