@@ -78,8 +78,7 @@ open_archive (const char *path)
   archive_read_support_filter_bzip2 (a);
   archive_read_support_format_tar (a);
   if (archive_read_open_filename (a, path, 64 * 1024) != ARCHIVE_OK) {
-    set_error (archive_errno (a) > 0 ? archive_errno (a) : 0,
-               "could not read '%s': %s", path, archive_error_string (a));
+    set_error (0, "could not read '%s': %s", path, archive_error_string (a));
     archive_read_free (a);
     return NULL;
   }

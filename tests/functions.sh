@@ -14,6 +14,8 @@
 #                            "VMSHIFT-PROBE done"; fails on timeout
 #   probe_value LOG KEY      the value of "VMSHIFT-PROBE KEY=..." in LOG
 #   md5_of FILE...           checksums, to prove a source unchanged
+#   bad WHAT WANT ARGS...    'v2v inspect ARGS' must fail with one error
+#                            line containing WANT (else counts $failures)
 
 set -e
 set -o pipefail
@@ -138,6 +140,39 @@ probe_value ()
 md5_of ()
 {
   md5sum "$@" | awk '{print $1}' | tr '\n' ' '
+}
+
+failures=0
+
+# bad WHAT WANT V2V-INSPECT-ARGS...: 'v2v inspect' must exit non-zero,
+# print nothing on stdout and one "v2v: error: " line containing WANT
+# (files out and err in the current directory); failures counts the
+# cases that did not.
+bad ()
+{
+  local what=$1 want=$2 rc=0
+  shift 2
+
+  $VG v2v inspect "$@" > out 2> err || rc=$?
+  if [ $rc -eq 0 ]; then
+    echo "FAIL: $what: v2v inspect succeeded"
+    failures=$((failures + 1))
+  elif [ -s out ]; then
+    echo "FAIL: $what: output on stdout:"
+    head -n 5 out
+    failures=$((failures + 1))
+  elif [ "$(head -c 12 err)" != "v2v: error: " ] ||
+       [ "$(wc -l < err)" -ne 1 ]; then
+    echo "FAIL: $what: not one 'v2v: error: ' line:"
+    cat err
+    failures=$((failures + 1))
+  elif ! grep -qF -- "$want" err; then
+    echo "FAIL: $what: the error does not say \"$want\":"
+    cat err
+    failures=$((failures + 1))
+  else
+    echo "ok: $what: $(cat err)"
+  fi
 }
 
 # need_libvirtd: make sure the system libvirt daemon answers (starting
