@@ -44,33 +44,8 @@ for expected in "$cases"/*.expected; do
     continue
   fi
 
-  if ! $VG v2v inspect "$source" > "$dir/out.json" 2> "$dir/err"; then
-    echo "$name: FAIL: v2v inspect failed:"
-    cat "$dir/err"
-    failed+=("$name")
-    continue
-  fi
-  want_err=/dev/null
-  if [ -f "$cases/$name.warnings" ]; then
-    sed "s|@DIR@|$dir|g" "$cases/$name.warnings" > "$dir/want-err"
-    want_err=$dir/want-err
-  fi
-  if ! diff -u "$want_err" "$dir/err"; then
-    echo "$name: FAIL: v2v inspect's stderr differs"
-    failed+=("$name")
-    continue
-  fi
-
-  sed "s|$dir|@DIR@|g" "$dir/out.json" > "$dir/actual.json"
-  if [ -n "${VMSHIFT_UPDATE_EXPECTED:-}" ]; then
-    cp "$dir/actual.json" "$expected"
-  fi
-  if diff -u "$expected" "$dir/actual.json"; then
-    echo "$name: ok"
-  else
-    echo "$name: FAIL: output differs from $name.expected"
-    failed+=("$name")
-  fi
+  inspect_golden "$name" "$dir" "$source" "$expected" \
+    "$cases/$name.warnings" || failed+=("$name")
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
