@@ -78,11 +78,6 @@
 
 enum guest_type { GUEST_PV, GUEST_PVH, GUEST_HVM };
 
-struct xen_input {
-  struct xl *xl;
-  char *dir; /* canonical directory of the config file; owned */
-};
-
 /* ---- probe, open, close ----------------------------------------- */
 
 /* A text file (at most its first PROBE_BYTES, cut at a line end) that
@@ -128,40 +123,14 @@ xen_probe (const char *source)
 static int
 xen_open (struct input *in, const char *source)
 {
-  struct xen_input *h;
-
-  h = calloc (1, sizeof *h);
-  if (h == NULL) {
-    set_error (errno, "calloc");
-    goto err0;
-  }
-  h->xl = xl_parse_file (source);
-  if (h->xl == NULL)
-    goto err1;
-  h->dir = source_dir (source);
-  if (h->dir == NULL)
-    goto err2;
-  in->priv = h;
-  return 0;
-
-err2:
-  xl_free (h->xl);
-err1:
-  free (h);
-err0:
-  return -1;
+  in->priv = xl_parse_file (source);
+  return in->priv ? 0 : -1;
 }
 
 static void
 xen_close (struct input *in)
 {
-  struct xen_input *h = in->priv;
-
-  if (h == NULL)
-    return;
-  xl_free (h->xl);
-  free (h->dir);
-  free (h);
+  xl_free (in->priv);
   in->priv = NULL;
 }
 
@@ -353,11 +322,10 @@ is_cdrom (const struct xl_disk *xd)
  * xd, whose vdev is parsed in key.
  */
 static int
-describe_disk (struct input *in, enum guest_type type,
+describe_disk (struct input *in, const char *dir, enum guest_type type,
                const struct xl_disk *xd, const struct disk_key *key,
                struct vm_disk *d)
 {
-  const struct xen_input *h = in->priv;
   struct stat st;
 
   d->controller = -1;
@@ -378,7 +346,7 @@ describe_disk (struct input *in, enum guest_type type,
   }
 
   d->format = dup_or_null (xd->format ? xd->format : "raw");
-  d->path = path_join (h->dir, xd->target);
+  d->path = path_join (dir, xd->target);
   if (d->format == NULL || d->path == NULL)
     return -1;
   /* stat follows symlinks: a dangling one is a missing file too. */
@@ -463,10 +431,11 @@ static int
 get_disks (struct input *in, const struct xl *xl, enum guest_type type,
            struct vm *out)
 {
+  CLEANUP_FREE char *dir = source_dir (in->source);
   disk_key_vector keys = empty_vector;
   char *const *items;
   size_t n = xl_get_list (xl, "disk", &items);
-  int ret = 0;
+  int ret = dir ? 0 : -1;
 
   for (size_t i = 0; ret == 0 && i < n; ++i) {
     struct xl_disk xd;
@@ -492,7 +461,7 @@ get_disks (struct input *in, const struct xl *xl, enum guest_type type,
       ret = -1;
     }
     if (ret == 0 && !skip)
-      ret = describe_disk (in, type, &xd, &key,
+      ret = describe_disk (in, dir, type, &xd, &key,
                            &out->disks.ptr[out->disks.len - 1]);
     xl_disk_clear (&xd);
   }
@@ -565,14 +534,14 @@ get_nics (struct input *in, const struct xl *xl, enum guest_type type,
 static int
 xen_describe (struct input *in, struct vm *out)
 {
-  const struct xen_input *h = in->priv;
+  const struct xl *xl = in->priv;
   enum guest_type type;
 
-  if (get_scalars (in, h->xl, &type, out) == -1)
+  if (get_scalars (in, xl, &type, out) == -1)
     return -1;
-  if (get_disks (in, h->xl, type, out) == -1)
+  if (get_disks (in, xl, type, out) == -1)
     return -1;
-  return get_nics (in, h->xl, type, out);
+  return get_nics (in, xl, type, out);
 }
 
 const struct input_ops xen_input_ops = {

@@ -945,9 +945,9 @@ xl_parse_vif (const char *spec, struct xl_vif *out)
 void
 xl_vif_clear (struct xl_vif *v)
 {
-  free (v->mac);
-  free (v->bridge);
-  free (v->model);
-  free (v->type);
+  char *fields[] = { v->mac, v->bridge, v->model, v->type };
+
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; ++i)
+    free (fields[i]);
   memset (v, 0, sizeof *v);
 }

@@ -14,7 +14,7 @@
 #                            "VMSHIFT-PROBE done"; fails on timeout
 #   probe_value LOG KEY      the value of "VMSHIFT-PROBE KEY=..." in LOG
 #   md5_of FILE...           checksums, to prove a source unchanged
-#   inspect_golden NAME DIR SOURCE EXPECTED [WARNINGS]
+#   inspect_golden NAME DIR SOURCE EXPECTED SETUP [WARNINGS]
 #                            'v2v inspect SOURCE' must print EXPECTED
 #   bad WHAT WANT ARGS...    'v2v inspect ARGS' must fail with one error
 #                            line containing WANT (else counts $failures)
@@ -144,16 +144,21 @@ md5_of ()
   md5sum "$@" | awk '{print $1}' | tr '\n' ' '
 }
 
-# inspect_golden NAME DIR SOURCE EXPECTED [WARNINGS]: runs 'v2v inspect
-# SOURCE' and compares its JSON (DIR written as @DIR@) with EXPECTED,
+# inspect_golden NAME DIR SOURCE EXPECTED SETUP [WARNINGS]: runs the
+# script SETUP (if it exists) by bash -e in DIR, then 'v2v inspect
+# SOURCE', and compares its JSON (DIR written as @DIR@) with EXPECTED,
 # which VMSHIFT_UPDATE_EXPECTED=1 rewrites from the output, and its
 # stderr with the file WARNINGS (@DIR@ likewise; absent: stderr must be
 # empty).  Says "NAME: ok" or why not, and then returns 1.
 inspect_golden ()
 {
-  local name=$1 dir=$2 source=$3 expected=$4 warnings=${5:-}
+  local name=$1 dir=$2 source=$3 expected=$4 setup=$5 warnings=${6:-}
   local want_err=/dev/null
 
+  if [ -f "$setup" ] && ! (cd "$dir" && bash -e "$setup"); then
+    echo "$name: FAIL: $(basename "$setup") failed"
+    return 1
+  fi
   if ! $VG v2v inspect "$source" > "$dir/out.json" 2> "$dir/err"; then
     echo "$name: FAIL: v2v inspect failed:"
     cat "$dir/err"
