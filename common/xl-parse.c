@@ -164,12 +164,8 @@ lex_string (struct lexer *lx, char **out)
     buf[n++] = c;
   }
   buf[n] = '\0';
-  *out = strdup (buf);
-  if (*out == NULL) {
-    set_error (errno, "strdup");
-    return -1;
-  }
-  return 0;
+  *out = dup_or_null (buf);
+  return *out ? 0 : -1;
 }
 
 /* Lexes a number (decimal or 0x hex), kept as written. */
@@ -218,23 +214,29 @@ lex_atom (struct lexer *lx, char **out)
   return lex_error (lx, "expected a \"string\", a number or a [list]");
 }
 
+/* Lexes an atom onto the end of values. */
+static int
+lex_item (struct lexer *lx, string_vector *values)
+{
+  char *s;
+
+  if (lex_atom (lx, &s) == -1)
+    return -1;
+  if (string_vector_append (values, s) == -1) {
+    free (s);
+    set_error (errno, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
 /* Lexes a value into *values, setting *list. */
 static int
 lex_value (struct lexer *lx, string_vector *values, bool *list)
 {
-  char *s;
-
   *list = lx->p < lx->end && *lx->p == '[';
-  if (!*list) {
-    if (lex_atom (lx, &s) == -1)
-      return -1;
-    if (string_vector_append (values, s) == -1) {
-      free (s);
-      set_error (errno, "out of memory");
-      return -1;
-    }
-    return 0;
-  }
+  if (!*list)
+    return lex_item (lx, values);
 
   lx->p++;
   for (;;) {
@@ -248,13 +250,8 @@ lex_value (struct lexer *lx, string_vector *values, bool *list)
                  lx->line, XL_MAX_LIST);
       return -1;
     }
-    if (lex_atom (lx, &s) == -1)
+    if (lex_item (lx, values) == -1)
       return -1;
-    if (string_vector_append (values, s) == -1) {
-      free (s);
-      set_error (errno, "out of memory");
-      return -1;
-    }
     skip_space (lx, true);
     if (lx->p < lx->end && *lx->p == ',')
       lx->p++;
