@@ -4,7 +4,7 @@
 set -e
 
 BUILD="gcc make pkg-config libguestfs-dev libvirt-dev libxml2-dev
-  libarchive-dev libzstd-dev libnbd-dev nettle-dev"
+  libarchive-dev libzstd-dev libnbd-dev nettle-dev libxxhash-dev"
 RUN="libguestfs-tools linux-image-amd64 qemu-system-x86 qemu-utils ovmf
   libvirt-daemon-system libvirt-clients"
 TEST="debootstrap zstd libxml2-utils valgrind python3 fdisk"

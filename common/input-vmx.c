@@ -41,6 +41,8 @@
 
 #include "cleanups.h"
 #include "errors.h"
+#include "file-util.h"
+#include "image-info.h"
 #include "input.h"
 #include "vector.h"
 #include "vm.h"
@@ -103,14 +105,6 @@ parse_small (const char **p, int *out)
   }
   *out = n;
   return digits > 0 && digits < 5;
-}
-
-static bool
-ends_with_ci (const char *s, const char *suffix)
-{
-  size_t n = strlen (s), m = strlen (suffix);
-
-  return n >= m && strcasecmp (s + n - m, suffix) == 0;
 }
 
 /* ---- probe, open, close ----------------------------------------- */
@@ -176,32 +170,6 @@ vmx_probe (const char *source)
   return ok;
 }
 
-/* The canonical directory holding source (the file itself may be a
- * symlink: relative disk names are relative to where it is named).
- */
-static char *
-source_dir (const char *source)
-{
-  CLEANUP_FREE char *dir = NULL;
-  const char *slash = strrchr (source, '/');
-  char *r;
-
-  if (slash == NULL)
-    dir = strdup (".");
-  else if (slash == source)
-    dir = strdup ("/");
-  else
-    dir = strndup (source, slash - source);
-  if (dir == NULL) {
-    set_error (errno, "strdup");
-    return NULL;
-  }
-  r = realpath (dir, NULL);
-  if (r == NULL)
-    set_error (errno, "could not resolve the directory of '%s'", source);
-  return r;
-}
-
 static int
 vmx_open (struct input *in, const char *source)
 {
@@ -245,19 +213,6 @@ vmx_close (struct input *in)
 /* ---- scalar settings --------------------------------------------- */
 
 static char *
-dup_or_null (const char *s)
-{
-  char *r;
-
-  if (s == NULL)
-    return NULL;
-  r = strdup (s);
-  if (r == NULL)
-    set_error (errno, "strdup");
-  return r;
-}
-
-static char *
 lowercase_dup (const char *s)
 {
   char *r = dup_or_null (s);
@@ -274,21 +229,10 @@ static char *
 vm_name (const struct vmx *vmx, const char *source)
 {
   const char *name = vmx_get (vmx, "displayName");
-  const char *base;
-  size_t len;
-  char *r;
 
   if (name && *name)
     return dup_or_null (name);
-  base = strrchr (source, '/');
-  base = base ? base + 1 : source;
-  len = strlen (base);
-  if (ends_with_ci (base, ".vmx") && len > 4)
-    len -= 4;
-  r = strndup (base, len);
-  if (r == NULL)
-    set_error (errno, "strndup");
-  return r;
+  return name_from_path (source, ".vmx");
 }
 
 static int
@@ -433,38 +377,6 @@ find_devices (const struct vmx *vmx, device_vector *devs)
   return 0;
 }
 
-/* Size of a raw disk file (regular file or block device). */
-static int
-raw_capacity (const char *source, const char *label, const char *path,
-              uint64_t *capacity)
-{
-  CLEANUP_CLOSE int fd = -1;
-  struct stat st;
-  off_t end;
-
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd == -1 || fstat (fd, &st) == -1) {
-    set_error (errno, "'%s': disk '%s': could not open '%s'", source, label,
-               path);
-    return -1;
-  }
-  if (!S_ISREG (st.st_mode) && !S_ISBLK (st.st_mode)) {
-    set_error (0,
-               "'%s': disk '%s' file '%s' is not a regular file or "
-               "block device",
-               source, label, path);
-    return -1;
-  }
-  end = lseek (fd, 0, SEEK_END);
-  if (end == -1) {
-    set_error (errno, "'%s': disk '%s': could not seek '%s'", source, label,
-               path);
-    return -1;
-  }
-  *capacity = end;
-  return 0;
-}
-
 /* Fills disk d (zeroed by the caller; freed by vm_clear on failure). */
 static int
 describe_disk (const struct vmx_input *h, const char *source,
@@ -484,14 +396,7 @@ describe_disk (const struct vmx_input *h, const char *source,
     set_error (0, "'%s': disk '%s' has no fileName", source, dev->label);
     return -1;
   }
-  if (file[0] == '/')
-    d->path = dup_or_null (file);
-  else if (asprintf (&d->path, "%s%s%s", h->dir,
-                     strcmp (h->dir, "/") == 0 ? "" : "/", file)
-           == -1) {
-    d->path = NULL;
-    set_error (errno, "asprintf");
-  }
+  d->path = path_join (h->dir, file);
   if (d->path == NULL)
     return -1;
 
@@ -530,7 +435,11 @@ describe_disk (const struct vmx_input *h, const char *source,
   d->format = dup_or_null ("raw");
   if (d->format == NULL)
     return -1;
-  return raw_capacity (source, dev->label, d->path, &d->capacity);
+  if (image_capacity (d->path, "raw", &d->capacity) == -1) {
+    prefix_error ("'%s': disk '%s'", source, dev->label);
+    return -1;
+  }
+  return 0;
 }
 
 static int

@@ -2,16 +2,14 @@
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cleanups.h"
 #include "errors.h"
+#include "file-util.h"
 #include "vector.h"
 #include "vmx-parse.h"
 
@@ -307,56 +305,12 @@ err0:
 struct vmx *
 vmx_parse_file (const char *path)
 {
-  CLEANUP_CLOSE int fd = -1;
   CLEANUP_FREE char *buf = NULL;
-  struct stat st;
-  size_t len = 0;
+  size_t len;
 
-  /* O_NONBLOCK: never hang opening a FIFO; we refuse those below. */
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd == -1) {
-    set_error (errno, "could not open '%s'", path);
+  buf = read_small_file (path, VMX_MAX_SIZE, "a .vmx file", &len);
+  if (buf == NULL)
     return NULL;
-  }
-  if (fstat (fd, &st) == -1) {
-    set_error (errno, "could not stat '%s'", path);
-    return NULL;
-  }
-  if (S_ISDIR (st.st_mode)) {
-    set_error (EISDIR, "could not read '%s'", path);
-    return NULL;
-  }
-  if (!S_ISREG (st.st_mode)) {
-    set_error (0, "'%s' is not a regular file", path);
-    return NULL;
-  }
-  if (st.st_size > VMX_MAX_SIZE) {
-    set_error (0, "'%s': too large for a .vmx file (more than %d bytes)", path,
-               VMX_MAX_SIZE);
-    return NULL;
-  }
-
-  /* Read at most one byte more than the limit, in case the file grew
-   * after fstat.
-   */
-  buf = malloc (VMX_MAX_SIZE + 1);
-  if (buf == NULL) {
-    set_error (errno, "malloc");
-    return NULL;
-  }
-  while (len <= VMX_MAX_SIZE) {
-    ssize_t r = read (fd, buf + len, VMX_MAX_SIZE + 1 - len);
-
-    if (r == -1 && errno == EINTR)
-      continue;
-    if (r == -1) {
-      set_error (errno, "could not read '%s'", path);
-      return NULL;
-    }
-    if (r == 0)
-      break;
-    len += r;
-  }
   return vmx_parse_string (path, buf, len);
 }
 

@@ -14,6 +14,10 @@
 #                            "VMSHIFT-PROBE done"; fails on timeout
 #   probe_value LOG KEY      the value of "VMSHIFT-PROBE KEY=..." in LOG
 #   md5_of FILE...           checksums, to prove a source unchanged
+#   inspect_golden NAME DIR SOURCE EXPECTED SETUP [WARNINGS]
+#                            'v2v inspect SOURCE' must print EXPECTED
+#   bad WHAT WANT ARGS...    'v2v inspect ARGS' must fail with one error
+#                            line containing WANT (else counts $failures)
 
 set -e
 set -o pipefail
@@ -139,6 +143,78 @@ probe_value ()
 md5_of ()
 {
   md5sum "$@" | awk '{print $1}' | tr '\n' ' '
+}
+
+# inspect_golden NAME DIR SOURCE EXPECTED SETUP [WARNINGS]: runs the
+# script SETUP (if it exists) by bash -e in DIR, then 'v2v inspect
+# SOURCE', and compares its JSON (DIR written as @DIR@) with EXPECTED,
+# which VMSHIFT_UPDATE_EXPECTED=1 rewrites from the output, and its
+# stderr with the file WARNINGS (@DIR@ likewise; absent: stderr must be
+# empty).  Says "NAME: ok" or why not, and then returns 1.
+inspect_golden ()
+{
+  local name=$1 dir=$2 source=$3 expected=$4 setup=$5 warnings=${6:-}
+  local want_err=/dev/null
+
+  if [ -f "$setup" ] && ! (cd "$dir" && bash -e "$setup"); then
+    echo "$name: FAIL: $(basename "$setup") failed"
+    return 1
+  fi
+  if ! $VG v2v inspect "$source" > "$dir/out.json" 2> "$dir/err"; then
+    echo "$name: FAIL: v2v inspect failed:"
+    cat "$dir/err"
+    return 1
+  fi
+  if [ -n "$warnings" ] && [ -f "$warnings" ]; then
+    sed "s|@DIR@|$dir|g" "$warnings" > "$dir/want-err"
+    want_err=$dir/want-err
+  fi
+  if ! diff -u "$want_err" "$dir/err"; then
+    echo "$name: FAIL: v2v inspect's stderr is not as expected"
+    return 1
+  fi
+  sed "s|$dir|@DIR@|g" "$dir/out.json" > "$dir/actual.json"
+  if [ -n "${VMSHIFT_UPDATE_EXPECTED:-}" ]; then
+    cp "$dir/actual.json" "$expected"
+  fi
+  if ! diff -u "$expected" "$dir/actual.json"; then
+    echo "$name: FAIL: output differs from $(basename "$expected")"
+    return 1
+  fi
+  echo "$name: ok"
+}
+
+failures=0
+
+# bad WHAT WANT V2V-INSPECT-ARGS...: 'v2v inspect' must exit non-zero,
+# print nothing on stdout and one "v2v: error: " line containing WANT
+# (files out and err in the current directory); failures counts the
+# cases that did not.
+bad ()
+{
+  local what=$1 want=$2 rc=0
+  shift 2
+
+  $VG v2v inspect "$@" > out 2> err || rc=$?
+  if [ $rc -eq 0 ]; then
+    echo "FAIL: $what: v2v inspect succeeded"
+    failures=$((failures + 1))
+  elif [ -s out ]; then
+    echo "FAIL: $what: output on stdout:"
+    head -n 5 out
+    failures=$((failures + 1))
+  elif [ "$(head -c 12 err)" != "v2v: error: " ] ||
+       [ "$(wc -l < err)" -ne 1 ]; then
+    echo "FAIL: $what: not one 'v2v: error: ' line:"
+    cat err
+    failures=$((failures + 1))
+  elif ! grep -qF -- "$want" err; then
+    echo "FAIL: $what: the error does not say \"$want\":"
+    cat err
+    failures=$((failures + 1))
+  else
+    echo "ok: $what: $(cat err)"
+  fi
 }
 
 # need_libvirtd: make sure the system libvirt daemon answers (starting
