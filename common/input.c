@@ -22,7 +22,7 @@ static const struct input_ops *const drivers[] = {
 const char *
 input_names (void)
 {
-  return "vmx, ova, xva, xen, hyperv, libvirt, disk";
+  return "vmx, xva, ova, xen, hyperv, libvirt, disk";
 }
 
 static const struct input_ops *
