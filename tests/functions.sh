@@ -14,6 +14,19 @@
 #                            "VMSHIFT-PROBE done"; fails on timeout
 #   probe_value LOG KEY      the value of "VMSHIFT-PROBE KEY=..." in LOG
 #   md5_of FILE...           checksums, to prove a source unchanged
+#   bad WHAT WANT ARGS...    'v2v inspect ARGS' must fail cleanly: non-zero,
+#                            nothing on stdout, one "v2v: error: " line
+#                            holding WANT; else says so and adds 1 to
+#                            $failures (out and err are left in .)
+#   inspect_golden NAME SOURCE DIR EXPECTED
+#                            'v2v inspect SOURCE' must print EXPECTED (with
+#                            DIR written as @DIR@) and nothing on stderr
+#   make_ovf FILE HREF [DISK-ATTRS] [NAME] [PROLOGUE]
+#                            an OVF descriptor of a VM with one CPU, 512 MiB
+#                            and one VMDK disk in file HREF (16 MiB unless
+#                            DISK-ATTRS say otherwise); NAME is the Name
+#                            element's content, PROLOGUE goes before the
+#                            Envelope
 
 set -e
 set -o pipefail
@@ -156,4 +169,88 @@ need_libvirtd ()
     sleep 1
   done
   skip "libvirtd did not start"
+}
+
+bad ()
+{
+  local what=$1 want=$2 rc=0
+  shift 2
+
+  $VG v2v inspect "$@" > out 2> err || rc=$?
+  if [ $rc -eq 0 ]; then
+    echo "FAIL: $what: v2v inspect succeeded"
+  elif [ -s out ]; then
+    echo "FAIL: $what: output on stdout:"
+    head -n 5 out
+  elif [ "$(head -c 12 err)" != "v2v: error: " ] ||
+       [ "$(wc -l < err)" -ne 1 ]; then
+    echo "FAIL: $what: not one 'v2v: error: ' line:"
+    cat err
+  elif ! grep -qF -- "$want" err; then
+    echo "FAIL: $what: the error does not say \"$want\":"
+    cat err
+  else
+    echo "ok: $what: $(cat err)"
+    return
+  fi
+  failures=$((failures + 1))
+}
+
+# VMSHIFT_UPDATE_EXPECTED=1 rewrites EXPECTED from the output instead.
+inspect_golden ()
+{
+  local name=$1 source=$2 dir=$3 expected=$4 out
+
+  out=$(mktemp -d "$tmp/golden.XXXXXX")
+  if ! $VG v2v inspect "$source" > "$out/out.json" 2> "$out/err"; then
+    echo "$name: FAIL: v2v inspect failed:"
+    cat "$out/err"
+    return 1
+  fi
+  if [ -s "$out/err" ]; then
+    echo "$name: FAIL: v2v inspect wrote to stderr:"
+    cat "$out/err"
+    return 1
+  fi
+  sed "s|$dir|@DIR@|g" "$out/out.json" > "$out/actual.json"
+  if [ -n "${VMSHIFT_UPDATE_EXPECTED:-}" ]; then
+    cp "$out/actual.json" "$expected"
+  fi
+  if ! diff -u "$expected" "$out/actual.json"; then
+    echo "$name: FAIL: output differs from $(basename "$expected")"
+    return 1
+  fi
+  echo "$name: ok"
+}
+
+make_ovf ()
+{
+  local ns=http://schemas.dmtf.org attrs=$3
+  local mib='ovf:capacityAllocationUnits="byte * 2^20"'
+
+  [ -n "$attrs" ] || attrs="ovf:capacity=\"16\" $mib"
+
+  cat > "$1" <<EOF
+<?xml version="1.0"?>
+$5
+<Envelope xmlns="$ns/ovf/envelope/1" xmlns:ovf="$ns/ovf/envelope/1"
+    xmlns:rasd="$ns/wbem/wscim/1/cim-schema/2/\
+CIM_ResourceAllocationSettingData">
+  <References><File ovf:href="$2" ovf:id="f1"/></References>
+  <DiskSection><Info/>
+    <Disk ovf:diskId="d1" ovf:fileRef="f1" $attrs
+      ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html"/>
+  </DiskSection>
+  <VirtualSystem ovf:id="vm"><Info/><Name>${4:-vm}</Name>
+    <VirtualHardwareSection><Info/>
+      <Item><rasd:ResourceType>3</rasd:ResourceType>
+        <rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
+      <Item><rasd:ResourceType>4</rasd:ResourceType>
+        <rasd:VirtualQuantity>512</rasd:VirtualQuantity></Item>
+      <Item><rasd:HostResource>ovf:/disk/d1</rasd:HostResource>
+        <rasd:ResourceType>17</rasd:ResourceType></Item>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+EOF
 }

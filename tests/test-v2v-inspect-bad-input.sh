@@ -16,34 +16,6 @@ cd "$d"
 
 failures=0
 
-# bad WHAT WANT V2V-INSPECT-ARGS...: the error must contain WANT.
-bad ()
-{
-  local what=$1 want=$2 rc=0
-  shift 2
-
-  $VG v2v inspect "$@" > out 2> err || rc=$?
-  if [ $rc -eq 0 ]; then
-    echo "FAIL: $what: v2v inspect succeeded"
-    failures=$((failures + 1))
-  elif [ -s out ]; then
-    echo "FAIL: $what: output on stdout:"
-    head -n 5 out
-    failures=$((failures + 1))
-  elif [ "$(head -c 12 err)" != "v2v: error: " ] ||
-       [ "$(wc -l < err)" -ne 1 ]; then
-    echo "FAIL: $what: not one 'v2v: error: ' line:"
-    cat err
-    failures=$((failures + 1))
-  elif ! grep -qF -- "$want" err; then
-    echo "FAIL: $what: the error does not say \"$want\":"
-    cat err
-    failures=$((failures + 1))
-  else
-    echo "ok: $what: $(cat err)"
-  fi
-}
-
 # vmx NAME FILE: a VM whose one disk is scsi0:0 FILE.
 vmx ()
 {

@@ -36,30 +36,8 @@ for vmx in "$cases"/*.vmx; do
     continue
   fi
 
-  if ! $VG v2v inspect "$dir/$name.vmx" > "$dir/out.json" 2> "$dir/err"
-  then
-    echo "$name: FAIL: v2v inspect failed:"
-    cat "$dir/err"
+  inspect_golden "$name" "$dir/$name.vmx" "$dir" "$cases/$name.expected" ||
     failed+=("$name")
-    continue
-  fi
-  if [ -s "$dir/err" ]; then
-    echo "$name: FAIL: v2v inspect wrote to stderr:"
-    cat "$dir/err"
-    failed+=("$name")
-    continue
-  fi
-
-  sed "s|$dir|@DIR@|g" "$dir/out.json" > "$dir/actual.json"
-  if [ -n "${VMSHIFT_UPDATE_EXPECTED:-}" ]; then
-    cp "$dir/actual.json" "$cases/$name.expected"
-  fi
-  if diff -u "$cases/$name.expected" "$dir/actual.json"; then
-    echo "$name: ok"
-  else
-    echo "$name: FAIL: output differs from $name.expected"
-    failed+=("$name")
-  fi
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
