@@ -962,24 +962,22 @@ looks_like_descriptor (const char *text, size_t len)
   return false;
 }
 
-/* Reads the descriptor embedded after a sparse header. */
-static struct vmdk *
-open_embedded (int fd, const char *path, const char *dir, uint64_t size,
-               const unsigned char *hdr)
+/* Where the descriptor embedded after the sparse header hdr of a file
+ * of size bytes is: *off and *len in bytes.  0, or -1 with the error
+ * set.
+ */
+static int
+embedded_range (const char *path, uint64_t size, const unsigned char *hdr,
+                uint64_t *off, size_t *len)
 {
-  CLEANUP_FREE char *text = NULL;
   struct sparse_header h;
-  size_t len;
-  ssize_t r;
-  struct vmdk *vmdk;
-  char *self;
 
   if (size < SECTOR) {
     set_error (0,
                "'%s': truncated: %" PRIu64 " bytes, shorter than a "
                "sparse VMDK header",
                path, size);
-    return NULL;
+    return -1;
   }
   decode_sparse_header (hdr, &h);
   if (h.desc_offset == 0 || h.desc_size == 0) {
@@ -987,34 +985,36 @@ open_embedded (int fd, const char *path, const char *dir, uint64_t size,
                "'%s': a sparse extent with no descriptor: give the "
                ".vmdk descriptor file that names it",
                path);
-    return NULL;
+    return -1;
   }
   if (h.desc_size > VMDK_MAX_DESCRIPTOR / SECTOR) {
     set_error (0,
                "'%s': corrupt: the embedded descriptor is %" PRIu64
                " sectors long",
                path, h.desc_size);
-    return NULL;
+    return -1;
   }
-  len = h.desc_size * SECTOR;
-  if (!region_fits (h.desc_offset, len, size)) {
+  *len = h.desc_size * SECTOR;
+  if (!region_fits (h.desc_offset, *len, size)) {
     set_error (0,
                "'%s': truncated: %" PRIu64 " bytes, but the embedded "
                "descriptor is at sectors %" PRIu64 "+%" PRIu64,
                path, size, h.desc_offset, h.desc_size);
-    return NULL;
+    return -1;
   }
-  text = malloc (len);
-  if (text == NULL) {
-    set_error (errno, "malloc");
-    return NULL;
-  }
-  r = read_at (fd, text, len, h.desc_offset * SECTOR);
-  if (r == -1) {
-    set_error (errno, "could not read '%s'", path);
-    return NULL;
-  }
-  vmdk = vmdk_parse_descriptor (path, dir, text, r);
+  *off = h.desc_offset * SECTOR;
+  return 0;
+}
+
+/* Parses text, the descriptor embedded in the sparse file path. */
+static struct vmdk *
+parse_embedded (const char *path, const char *dir, const char *text,
+                size_t len)
+{
+  struct vmdk *vmdk;
+  char *self;
+
+  vmdk = vmdk_parse_descriptor (path, dir, text, len);
   if (vmdk == NULL)
     return NULL;
   vmdk->embedded = true;
@@ -1041,6 +1041,58 @@ open_embedded (int fd, const char *path, const char *dir, uint64_t size,
   free (vmdk->extents.ptr[0].path);
   vmdk->extents.ptr[0].path = self;
   return vmdk;
+}
+
+/* Reads the descriptor embedded after a sparse header. */
+static struct vmdk *
+open_embedded (int fd, const char *path, const char *dir, uint64_t size,
+               const unsigned char *hdr)
+{
+  CLEANUP_FREE char *text = NULL;
+  uint64_t off;
+  size_t len;
+  ssize_t r;
+
+  if (embedded_range (path, size, hdr, &off, &len) == -1)
+    return NULL;
+  text = malloc (len);
+  if (text == NULL) {
+    set_error (errno, "malloc");
+    return NULL;
+  }
+  r = read_at (fd, text, len, off);
+  if (r == -1) {
+    set_error (errno, "could not read '%s'", path);
+    return NULL;
+  }
+  return parse_embedded (path, dir, text, r);
+}
+
+struct vmdk *
+vmdk_parse_sparse (const char *name, const void *head, size_t len,
+                   uint64_t size)
+{
+  const unsigned char *b = head;
+  uint64_t off;
+  size_t dlen;
+
+  if (len < SECTOR || le32 (b) != SPARSE_MAGIC) {
+    set_error (0,
+               "'%s': not a single-file sparse VMDK (streamOptimized or "
+               "monolithicSparse)",
+               name);
+    return NULL;
+  }
+  if (embedded_range (name, size, b, &off, &dlen) == -1)
+    return NULL;
+  if (off > len || dlen > len - off) {
+    set_error (0,
+               "'%s': the embedded descriptor is not in the first %zu "
+               "bytes",
+               name, len);
+    return NULL;
+  }
+  return parse_embedded (name, NULL, (const char *) b + off, dlen);
 }
 
 static struct vmdk *

@@ -86,6 +86,18 @@ extern struct vmdk *vmdk_parse_descriptor (const char *name, const char *dir,
  */
 extern struct vmdk *vmdk_open (const char *path);
 
+/* Reads the descriptor embedded in a single-file sparse VMDK
+ * (streamOptimized, monolithicSparse) from head, the first len bytes
+ * of its data (size bytes in all); the descriptor must lie within
+ * them.  name is used in errors and as the extent's path.  A pure
+ * function of its arguments: it checks neither the grain tables nor a
+ * parent.  Returns a descriptor (embedded set) the caller frees with
+ * vmdk_free, or NULL with the error set ("not a single-file sparse
+ * VMDK" for anything else, a text descriptor included).
+ */
+extern struct vmdk *vmdk_parse_sparse (const char *name, const void *head,
+                                       size_t len, uint64_t size);
+
 extern void vmdk_free (struct vmdk *vmdk);
 
 /* The QEMU block driver that reads this disk: "vmdk" (a static string),

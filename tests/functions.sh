@@ -18,6 +18,12 @@
 #                            'v2v inspect SOURCE' must print EXPECTED
 #   bad WHAT WANT ARGS...    'v2v inspect ARGS' must fail with one error
 #                            line containing WANT (else counts $failures)
+#   make_ovf FILE HREF [DISK-ATTRS] [NAME] [PROLOGUE]
+#                            an OVF descriptor of a VM with one CPU, 512 MiB
+#                            and one VMDK disk in file HREF (16 MiB unless
+#                            DISK-ATTRS say otherwise); NAME is the Name
+#                            element's content, PROLOGUE goes before the
+#                            Envelope
 
 set -e
 set -o pipefail
@@ -233,4 +239,37 @@ need_libvirtd ()
     sleep 1
   done
   skip "libvirtd did not start"
+}
+
+# make_ovf FILE HREF [DISK-ATTRS] [NAME] [PROLOGUE]: see the top.
+make_ovf ()
+{
+  local ns=http://schemas.dmtf.org attrs=$3
+  local mib='ovf:capacityAllocationUnits="byte * 2^20"'
+
+  [ -n "$attrs" ] || attrs="ovf:capacity=\"16\" $mib"
+
+  cat > "$1" <<EOF
+<?xml version="1.0"?>
+$5
+<Envelope xmlns="$ns/ovf/envelope/1" xmlns:ovf="$ns/ovf/envelope/1"
+    xmlns:rasd="$ns/wbem/wscim/1/cim-schema/2/\
+CIM_ResourceAllocationSettingData">
+  <References><File ovf:href="$2" ovf:id="f1"/></References>
+  <DiskSection><Info/>
+    <Disk ovf:diskId="d1" ovf:fileRef="f1" $attrs
+      ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html"/>
+  </DiskSection>
+  <VirtualSystem ovf:id="vm"><Info/><Name>${4:-vm}</Name>
+    <VirtualHardwareSection><Info/>
+      <Item><rasd:ResourceType>3</rasd:ResourceType>
+        <rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
+      <Item><rasd:ResourceType>4</rasd:ResourceType>
+        <rasd:VirtualQuantity>512</rasd:VirtualQuantity></Item>
+      <Item><rasd:HostResource>ovf:/disk/d1</rasd:HostResource>
+        <rasd:ResourceType>17</rasd:ResourceType></Item>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+EOF
 }

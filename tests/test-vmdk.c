@@ -14,19 +14,11 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "unit.h"
 #include "vector.h"
 #include "vmdk.h"
 
 static char tmpdir[] = "/tmp/test-vmdk-XXXXXX";
-
-static void
-expect_error (const char *want)
-{
-  if (strstr (get_error (), want) == NULL) {
-    fprintf (stderr, "error '%s' does not contain '%s'\n", get_error (), want);
-    abort ();
-  }
-}
 
 static struct vmdk *
 parse (const char *text)
@@ -99,20 +91,6 @@ check (const char *name, uint64_t *capacity, string_vector *files)
 
   free (p);
   return r;
-}
-
-static void
-put32 (unsigned char *b, uint32_t v)
-{
-  for (int i = 0; i < 4; ++i)
-    b[i] = v >> (8 * i);
-}
-
-static void
-put64 (unsigned char *b, uint64_t v)
-{
-  for (int i = 0; i < 8; ++i)
-    b[i] = v >> (8 * i);
 }
 
 /* A hosted sparse header: grain 128 sectors, 512 entries per table,
@@ -550,6 +528,40 @@ test_sparse (void)
   expect_error ("two-s002.vmdk': not a sparse VMDK extent (named by '");
 }
 
+/* vmdk_parse_sparse: the same, from the first bytes held in memory. */
+static void
+test_parse_sparse (void)
+{
+  const char *desc = "createType=\"streamOptimized\"\n"
+                     "RW 4096 SPARSE \"disk1.vmdk\"\n";
+  unsigned char b[22 * 512] = { 0 };
+  struct vmdk *v;
+
+  sparse_header (b, 4096, UINT64_MAX, 1);
+  memcpy (b + 512, desc, strlen (desc));
+  v = vmdk_parse_sparse ("x.ova:disk1.vmdk", b, sizeof b, 1 << 20);
+  assert (v != NULL);
+  assert (v->embedded && v->capacity == 4096 * 512);
+  assert (strcmp (v->extents.ptr[0].path, "x.ova:disk1.vmdk") == 0);
+  assert (strcmp (vmdk_qemu_format (v), "vmdk") == 0);
+  vmdk_free (v);
+
+  /* The descriptor must be in what the caller has. */
+  assert (vmdk_parse_sparse ("d", b, 2048, 1 << 20) == NULL);
+  expect_error ("'d': the embedded descriptor is not in the first 2048");
+  assert (vmdk_parse_sparse ("d", b, sizeof b, 4096) == NULL);
+  expect_error ("'d': truncated: 4096 bytes, but the embedded descriptor");
+  /* A text descriptor (that could name any file) is not one. */
+  assert (vmdk_parse_sparse ("d", desc, strlen (desc), 100) == NULL);
+  expect_error ("'d': not a single-file sparse VMDK");
+  assert (vmdk_parse_sparse ("d", b, 100, 100) == NULL);
+  expect_error ("'d': not a single-file sparse VMDK");
+  /* Two extents in an embedded descriptor. */
+  memcpy (b + 512 + strlen (desc), "RW 1 SPARSE \"y\"\n", 16);
+  assert (vmdk_parse_sparse ("d", b, sizeof b, sizeof b) == NULL);
+  expect_error ("'d': corrupt: the embedded descriptor must list one SPARSE");
+}
+
 static void
 test_not_vmdk (void)
 {
@@ -751,6 +763,7 @@ main (void)
   assert (mkdtemp (tmpdir) != NULL);
   test_flat_chain ();
   test_sparse ();
+  test_parse_sparse ();
   test_not_vmdk ();
   test_snapshots ();
   test_loops ();
