@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "cleanups.h"
+#include "disk-file.h"
 #include "errors.h"
 #include "input.h"
 #include "vector.h"
@@ -433,38 +434,6 @@ find_devices (const struct vmx *vmx, device_vector *devs)
   return 0;
 }
 
-/* Size of a raw disk file (regular file or block device). */
-static int
-raw_capacity (const char *source, const char *label, const char *path,
-              uint64_t *capacity)
-{
-  CLEANUP_CLOSE int fd = -1;
-  struct stat st;
-  off_t end;
-
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd == -1 || fstat (fd, &st) == -1) {
-    set_error (errno, "'%s': disk '%s': could not open '%s'", source, label,
-               path);
-    return -1;
-  }
-  if (!S_ISREG (st.st_mode) && !S_ISBLK (st.st_mode)) {
-    set_error (0,
-               "'%s': disk '%s' file '%s' is not a regular file or "
-               "block device",
-               source, label, path);
-    return -1;
-  }
-  end = lseek (fd, 0, SEEK_END);
-  if (end == -1) {
-    set_error (errno, "'%s': disk '%s': could not seek '%s'", source, label,
-               path);
-    return -1;
-  }
-  *capacity = end;
-  return 0;
-}
-
 /* Fills disk d (zeroed by the caller; freed by vm_clear on failure). */
 static int
 describe_disk (const struct vmx_input *h, const char *source,
@@ -472,7 +441,6 @@ describe_disk (const struct vmx_input *h, const char *source,
 {
   char key[64];
   const char *file, *model;
-  struct stat st;
 
   d->bus = dev->bus->bus;
   d->controller = dev->controller;
@@ -507,12 +475,8 @@ describe_disk (const struct vmx_input *h, const char *source,
       return -1;
   }
 
-  /* stat follows symlinks: a dangling one is a missing file too. */
-  if (stat (d->path, &st) == -1 && errno == ENOENT) {
-    set_error (0, "'%s': disk '%s' file '%s' does not exist", source,
-               dev->label, d->path);
+  if (disk_file_exists (source, dev->label, d->path) == -1)
     return -1;
-  }
 
   /* The name decides, never the content: a raw disk's first sector is
    * the guest's to write, and must not be able to pass for a VMDK.
@@ -530,7 +494,7 @@ describe_disk (const struct vmx_input *h, const char *source,
   d->format = dup_or_null ("raw");
   if (d->format == NULL)
     return -1;
-  return raw_capacity (source, dev->label, d->path, &d->capacity);
+  return disk_file_size (source, dev->label, d->path, &d->capacity);
 }
 
 static int
