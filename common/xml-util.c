@@ -183,3 +183,89 @@ xml_get_uint64 (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath,
   *out = v;
   return 1;
 }
+
+static const char *
+skip_blanks (const char *p)
+{
+  while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+    p++;
+  return p;
+}
+
+/* p is at "<!DOCTYPE": returns what follows it, or NULL. */
+static const char *
+skip_doctype (const char *p)
+{
+  const char *gt = strchr (p, '>'), *bracket = strchr (p, '[');
+
+  if (bracket == NULL || (gt && gt < bracket))
+    return gt ? gt + 1 : NULL;
+  for (p = strchr (bracket, ']'); p; p = strchr (p + 1, ']')) {
+    const char *q = skip_blanks (p + 1);
+    if (*q == '>')
+      return q + 1;
+  }
+  return NULL;
+}
+
+const char *
+xml_peek_root (const char *path, char *buf, size_t size)
+{
+  CLEANUP_CLOSE int fd = -1;
+  struct stat st;
+  const char *p;
+  ssize_t n;
+  size_t len = 0;
+
+  if (size < 2)
+    return NULL;
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd == -1 || fstat (fd, &st) == -1 || !S_ISREG (st.st_mode))
+    return NULL;
+  n = read (fd, buf, size - 1);
+  if (n <= 0)
+    return NULL;
+  if (memchr (buf, '\0', n < 4 ? n : 4)) { /* UTF-16 */
+    for (ssize_t i = 0; i < n; ++i)
+      if (buf[i] != '\0')
+        buf[len++] = buf[i];
+  }
+  else
+    len = n;
+  buf[len] = '\0';
+  if (strlen (buf) != len)
+    return NULL; /* NULs within: not text */
+
+  p = buf;
+  if (strncmp (p, "\xef\xbb\xbf", 3) == 0)
+    p += 3;
+  else if (strncmp (p, "\xff\xfe", 2) == 0 || strncmp (p, "\xfe\xff", 2) == 0)
+    p += 2;
+  for (;;) {
+    p = skip_blanks (p);
+    if (strncmp (p, "<?", 2) == 0)
+      p = strstr (p, "?>") ? strstr (p, "?>") + 2 : NULL;
+    else if (strncmp (p, "<!--", 4) == 0)
+      p = strstr (p, "-->") ? strstr (p, "-->") + 3 : NULL;
+    else if (strncmp (p, "<!DOCTYPE", 9) == 0)
+      p = skip_doctype (p);
+    else
+      break;
+    if (p == NULL)
+      return NULL;
+  }
+  if (p[0] != '<'
+      || !(p[1] == '_' || p[1] == ':' || (p[1] >= 'A' && p[1] <= 'Z')
+           || (p[1] >= 'a' && p[1] <= 'z')))
+    return NULL;
+  return p;
+}
+
+bool
+xml_tag_is (const char *tag, const char *name)
+{
+  size_t n = strlen (name);
+
+  return tag[0] == '<' && strncmp (tag + 1, name, n) == 0
+         && strchr (" \t\r\n/>", tag[1 + n]) && tag[1 + n] != '\0';
+}

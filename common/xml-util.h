@@ -4,6 +4,7 @@
 #ifndef VMSHIFT_XML_UTIL_H
 #define VMSHIFT_XML_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,5 +51,19 @@ extern int xml_get_uint64 (xmlXPathContextPtr ctx, xmlNodePtr node,
  */
 extern xmlXPathObjectPtr xml_get_nodes (xmlXPathContextPtr ctx,
                                         xmlNodePtr node, const char *xpath);
+
+/* For probes, which must be cheap and safe on any file: reads the start
+ * of the regular file at path (at most size - 1 bytes) into buf and
+ * returns a pointer into buf at the root element's start tag ("<domain
+ * type=..."), after a byte order mark, the XML declaration, comments,
+ * processing instructions and a DOCTYPE.  UTF-16 is read by dropping
+ * its NUL bytes, enough for the ASCII markup probes look at.  No XML
+ * parser runs.  NULL if path does not start like an XML document; never
+ * sets the error.
+ */
+extern const char *xml_peek_root (const char *path, char *buf, size_t size);
+
+/* Is tag (a start tag, as xml_peek_root returns) named name? */
+extern bool xml_tag_is (const char *tag, const char *name);
 
 #endif /* VMSHIFT_XML_UTIL_H */

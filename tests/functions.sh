@@ -157,3 +157,75 @@ need_libvirtd ()
   done
   skip "libvirtd did not start"
 }
+
+# inspect_golden DIR EXT: golden tests of 'v2v inspect'.  Each case is
+# DIR/NAME.expected, the JSON v2v must print, with the case's directory
+# (made for it under $tmp, canonical) written as @DIR@, and optionally:
+#   NAME.EXT       the source; copied to the case's directory with @DIR@
+#                  replaced (for absolute paths)
+#   NAME.setup     run by bash -e in the case's directory, with $CASES
+#                  set to DIR, to make the disks (never committed)
+#   NAME.args      v2v inspect's arguments, one a line, @DIR@ replaced;
+#                  run in the case's directory (default: the NAME.EXT)
+#   NAME.warnings  what v2v must print on stderr (default: nothing)
+# VMSHIFT_UPDATE_EXPECTED=1 rewrites the .expected and .warnings files
+# from the current output (review the diff).  Fails if any case fails.
+inspect_golden ()
+{
+  local cases=$1 ext=$2 expected want_warnings base top_tmp name dir args
+  local failed=()
+
+  top_tmp=$(cd "$tmp" && pwd -P)
+  for expected in "$cases"/*.expected; do
+    name=$(basename "$expected" .expected)
+    dir=$top_tmp/$name
+    mkdir "$dir"
+    base=$cases/$name
+    [ -f "$base.$ext" ] && sed "s|@DIR@|$dir|g" "$base.$ext" > "$dir/$name.$ext"
+    if [ -f "$base.setup" ] &&
+       ! (cd "$dir" && CASES=$cases bash -e "$base.setup"); then
+      echo "$name: FAIL: $name.setup failed"
+      failed+=("$name")
+      continue
+    fi
+    if [ -f "$base.args" ]; then
+      mapfile -t args < <(sed "s|@DIR@|$dir|g" "$base.args")
+    else
+      args=("$dir/$name.$ext")
+    fi
+
+    if ! (cd "$dir" && $VG v2v inspect "${args[@]}") > "$dir/out.json" \
+         2> "$dir/err"; then
+      echo "$name: FAIL: v2v inspect failed:"
+      cat "$dir/err"
+      failed+=("$name")
+      continue
+    fi
+    sed "s|$dir|@DIR@|g" "$dir/out.json" > "$dir/actual.json"
+    sed "s|$dir|@DIR@|g" "$dir/err" > "$dir/actual.warnings"
+    if [ -n "${VMSHIFT_UPDATE_EXPECTED:-}" ]; then
+      cp "$dir/actual.json" "$expected"
+      if [ -s "$dir/actual.warnings" ]; then
+        cp "$dir/actual.warnings" "$base.warnings"
+      else
+        rm -f "$base.warnings"
+      fi
+    fi
+    want_warnings=$base.warnings
+    [ -f "$want_warnings" ] || want_warnings=/dev/null
+    if ! diff -u "$expected" "$dir/actual.json"; then
+      echo "$name: FAIL: output differs from $name.expected"
+      failed+=("$name")
+    elif ! diff -u "$want_warnings" "$dir/actual.warnings"; then
+      echo "$name: FAIL: stderr differs from ${want_warnings##*/}"
+      failed+=("$name")
+    else
+      echo "$name: ok"
+    fi
+  done
+
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "failed cases: ${failed[*]}" >&2
+    return 1
+  fi
+}

@@ -5,7 +5,8 @@
 # by bash -e in the case's directory to create the disks, which are
 # never committed) and NAME.expected (the JSON, with the case's
 # directory written as @DIR@; "@DIR@" in the .vmx is replaced by that
-# directory too, for absolute paths).
+# directory too, for absolute paths).  functions.sh's inspect_golden
+# says more.
 #
 #   VMSHIFT_UPDATE_EXPECTED=1 ./run tests/test-v2v-inspect-vmx.sh
 #
@@ -14,55 +15,9 @@
 set -e
 
 srcdir=$(cd "$(dirname "$0")" && pwd)
-cases=$srcdir/inspect-vmx
 
 . "$srcdir/functions.sh"
 
 requires v2v qemu-img truncate diff sed
 
-tmp=$(cd "$tmp" && pwd -P)          # v2v reports canonical directories
-
-failed=()
-for vmx in "$cases"/*.vmx; do
-  name=$(basename "$vmx" .vmx)
-  dir=$tmp/$name
-  mkdir "$dir"
-  sed "s|@DIR@|$dir|g" "$vmx" > "$dir/$name.vmx"
-
-  if [ -f "$cases/$name.setup" ] &&
-     ! (cd "$dir" && bash -e "$cases/$name.setup"); then
-    echo "$name: FAIL: $name.setup failed"
-    failed+=("$name")
-    continue
-  fi
-
-  if ! $VG v2v inspect "$dir/$name.vmx" > "$dir/out.json" 2> "$dir/err"
-  then
-    echo "$name: FAIL: v2v inspect failed:"
-    cat "$dir/err"
-    failed+=("$name")
-    continue
-  fi
-  if [ -s "$dir/err" ]; then
-    echo "$name: FAIL: v2v inspect wrote to stderr:"
-    cat "$dir/err"
-    failed+=("$name")
-    continue
-  fi
-
-  sed "s|$dir|@DIR@|g" "$dir/out.json" > "$dir/actual.json"
-  if [ -n "${VMSHIFT_UPDATE_EXPECTED:-}" ]; then
-    cp "$dir/actual.json" "$cases/$name.expected"
-  fi
-  if diff -u "$cases/$name.expected" "$dir/actual.json"; then
-    echo "$name: ok"
-  else
-    echo "$name: FAIL: output differs from $name.expected"
-    failed+=("$name")
-  fi
-done
-
-if [ ${#failed[@]} -gt 0 ]; then
-  echo "failed cases: ${failed[*]}" >&2
-  exit 1
-fi
+inspect_golden "$srcdir/inspect-vmx" vmx
