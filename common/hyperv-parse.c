@@ -4,8 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,25 +64,6 @@ struct parse {
   string_vector *warnings;
 };
 
-static void warn (struct parse *p, const char *fs, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-static void
-warn (struct parse *p, const char *fs, ...)
-{
-  va_list args;
-  char *msg;
-  int r;
-
-  va_start (args, fs);
-  r = vasprintf (&msg, fs, args);
-  va_end (args);
-  if (r == -1)
-    return;
-  if (string_vector_append (p->warnings, msg) == -1)
-    free (msg);
-}
-
 /* ---- small helpers ----------------------------------------------- */
 
 const char *
@@ -132,48 +111,11 @@ device_name (xmlNodePtr node, char guid[GUID_LEN + 1])
          && parse_guid (name + 1, GUID_LEN, guid);
 }
 
-/* The first element child of parent named name (any case), or NULL. */
-static xmlNodePtr
-child (xmlNodePtr parent, const char *name)
-{
-  for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
-    if (c->type == XML_ELEMENT_NODE
-        && strcasecmp ((const char *) c->name, name) == 0)
-      return c;
-  return NULL;
-}
-
-/* The text of parent's child name, trimmed, in *out (NULL if there is
- * no such child).  0, or -1 out of memory.
- */
+/* The text of parent's child name (see xml_text). */
 static int
 child_text (xmlNodePtr parent, const char *name, char **out)
 {
-  xmlNodePtr c = child (parent, name);
-  xmlChar *text;
-  const char *s;
-  size_t len;
-
-  *out = NULL;
-  if (c == NULL)
-    return 0;
-  text = xmlNodeGetContent (c);
-  if (text == NULL) {
-    set_error (ENOMEM, "xmlNodeGetContent");
-    return -1;
-  }
-  s = (const char *) text;
-  s += strspn (s, " \t\r\n");
-  len = strlen (s);
-  while (len > 0 && strchr (" \t\r\n", s[len - 1]))
-    len--;
-  *out = strndup (s, len);
-  xmlFree (text);
-  if (*out == NULL) {
-    set_error (errno, "strndup");
-    return -1;
-  }
-  return 0;
+  return xml_text (xml_child (parent, name), out);
 }
 
 /* A <x type="bool">True</x> child: 1, 0 (also if absent), -1 (no
@@ -253,7 +195,7 @@ device_compare (const void *av, const void *bv)
 static int
 read_manifest (struct parse *p)
 {
-  xmlNodePtr manifest = child (p->root, "manifest");
+  xmlNodePtr manifest = xml_child (p->root, "manifest");
 
   for (xmlNodePtr c = manifest ? manifest->children : NULL; c; c = c->next) {
     CLEANUP_FREE char *instance = NULL, *device = NULL;
@@ -325,9 +267,9 @@ find_class (const struct parse *p, const char *guid)
 static int
 get_scalars (struct parse *p, struct vm *out)
 {
-  xmlNodePtr props = child (p->root, "properties");
-  xmlNodePtr settings = child (p->root, "settings");
-  xmlNodePtr bank = child (child (settings, "memory"), "bank");
+  xmlNodePtr props = xml_child (p->root, "properties");
+  xmlNodePtr settings = xml_child (p->root, "settings");
+  xmlNodePtr bank = xml_child (xml_child (settings, "memory"), "bank");
   CLEANUP_FREE char *guid = NULL;
   uint64_t mib = 0, limit = 0, vcpus = 0, subtype = 0;
   int r, dynamic;
@@ -382,13 +324,14 @@ get_scalars (struct parse *p, struct vm *out)
       || child_uint (p, bank, "settings/memory/bank", "limit", &limit) == -1)
     return -1;
   if (dynamic && mib)
-    warn (p,
-          "dynamic memory is on (startup %" PRIu64 " MiB, maximum %" PRIu64
-          " MiB): the converted VM gets the startup amount (set another "
-          "with --memory)",
-          mib, limit);
+    string_vector_appendf (
+        p->warnings,
+        "dynamic memory is on (startup %" PRIu64 " MiB, maximum %" PRIu64
+        " MiB): the converted VM gets the startup amount (set another "
+        "with --memory)",
+        mib, limit);
 
-  r = child_uint (p, child (settings, "processors"), "settings/processors",
+  r = child_uint (p, xml_child (settings, "processors"), "settings/processors",
                   "count", &vcpus);
   if (r == -1)
     return -1;
@@ -455,11 +398,12 @@ controller_drives (struct parse *p, xmlNodePtr node, enum vm_bus bus, int scsi,
         if (type == NULL
             || (strcasecmp (type, "ISO") != 0
                 && strcasecmp (type, "NONE") != 0))
-          warn (p,
-                "%s %d:%d ('%s', of type '%s') is not a virtual hard "
-                "disk: it is not converted",
-                bus == BUS_IDE ? "IDE" : "SCSI", drive.controller, unit, path,
-                type ? type : "unknown");
+          string_vector_appendf (
+              p->warnings,
+              "%s %d:%d ('%s', of type '%s') is not a virtual hard "
+              "disk: it is not converted",
+              bus == BUS_IDE ? "IDE" : "SCSI", drive.controller, unit, path,
+              type ? type : "unknown");
         continue;
       }
       drive.path = path;
@@ -530,7 +474,7 @@ legacy_nic (const struct device *d)
 {
   if (d->vdev && d->vdev->device[0])
     return strcmp (d->vdev->device, SYNTHETIC_NIC_CLASS) != 0;
-  return child (d->node, "ChannelInstanceGuid") == NULL;
+  return xml_child (d->node, "ChannelInstanceGuid") == NULL;
 }
 
 /* Fills nic (zeroed, pci_slot -1; freed by vm_clear on failure) from the
@@ -553,7 +497,7 @@ describe_nic (struct parse *p, const struct device *d, size_t n,
     is_static = child_bool (d->node, "is_static_address");
   }
   if (is_static == -1
-      || child_text (child (d->node, "Connection"), "AltSwitchName",
+      || child_text (xml_child (d->node, "Connection"), "AltSwitchName",
                      &nic->network)
              == -1
       || child_text (d->node, "FriendlyName", &name) == -1)
@@ -579,12 +523,13 @@ describe_nic (struct parse *p, const struct device *d, size_t n,
     return 0;
   }
   CLEANUP_FREE char *dynamic = vm_normalize_mac (mac);
-  warn (p,
-        "network adapter %zu (%s%s%s) had the dynamic MAC %s, which "
-        "Hyper-V may give to another VM: it is not kept (give --mac to "
-        "keep it)",
-        n, name && *name ? name : "unnamed", nic->network ? ", switch " : "",
-        nic->network ? nic->network : "", dynamic ? dynamic : mac);
+  string_vector_appendf (
+      p->warnings,
+      "network adapter %zu (%s%s%s) had the dynamic MAC %s, which "
+      "Hyper-V may give to another VM: it is not kept (give --mac to "
+      "keep it)",
+      n, name && *name ? name : "unnamed", nic->network ? ", switch " : "",
+      nic->network ? nic->network : "", dynamic ? dynamic : mac);
   return 0;
 }
 
@@ -599,8 +544,8 @@ get_nics (struct parse *p, struct vm *out)
     /* Or the older spelling: a 12 hex digit address and a static flag
      * (other devices have an <address> too: the S3 video its PCI ID).
      */
-    if (child (d->node, "MacAddress") == NULL) {
-      if (child (d->node, "is_static_address") == NULL)
+    if (xml_child (d->node, "MacAddress") == NULL) {
+      if (xml_child (d->node, "is_static_address") == NULL)
         continue;
       if (child_text (d->node, "address", &address) == -1)
         return -1;
@@ -628,16 +573,12 @@ hyperv_parse (xmlDocPtr doc, const char *what, struct vm *out,
   struct parse p = { .what = what, .warnings = warnings };
   int ret = -1;
 
-  p.root = xmlDocGetRootElement (doc);
-  if (strcmp ((const char *) p.root->name, "configuration") != 0) {
-    set_error (0,
-               "'%s' is not a Hyper-V virtual machine configuration (its "
-               "root element is <%s>, not <configuration>)",
-               what, (const char *) p.root->name);
+  p.root = xml_root_named (doc, "configuration", what,
+                           "a Hyper-V virtual machine configuration");
+  if (p.root == NULL)
     return -1;
-  }
-  if (child (p.root, "properties") == NULL
-      && child (p.root, "settings") == NULL) {
+  if (xml_child (p.root, "properties") == NULL
+      && xml_child (p.root, "settings") == NULL) {
     set_error (0,
                "'%s' is not a Hyper-V virtual machine configuration (no "
                "<properties> or <settings>)",

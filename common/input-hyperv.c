@@ -73,19 +73,6 @@ ends_with_ci (const char *s, const char *suffix)
   return n >= m && strcasecmp (s + n - m, suffix) == 0;
 }
 
-static char *
-join (const char *dir, const char *name)
-{
-  char *r;
-
-  if (asprintf (&r, "%s%s%s", dir, strcmp (dir, "/") == 0 ? "" : "/", name)
-      == -1) {
-    set_error (errno, "asprintf");
-    return NULL;
-  }
-  return r;
-}
-
 static int
 name_compare (const void *a, const void *b)
 {
@@ -161,7 +148,7 @@ find_ci (const char *dir, const char *name, char **path)
     found = names.ptr[i];
   }
   if (ret == 0 && found) {
-    *path = join (dir, found);
+    *path = disk_file_path (dir, found);
     ret = *path ? 1 : -1;
   }
   free_string_vector (&names);
@@ -241,23 +228,8 @@ config_in_export (const char *dir)
                "one to convert as SOURCE",
                vms, pick, other);
   else
-    r = join (vms, pick);
+    r = disk_file_path (vms, pick);
   free_string_vector (&names);
-  return r;
-}
-
-static char *
-dir_of (const char *path)
-{
-  const char *slash = strrchr (path, '/');
-  char *r;
-
-  if (slash == path)
-    r = strdup ("/");
-  else
-    r = strndup (path, slash - path);
-  if (r == NULL)
-    set_error (errno, "strdup");
   return r;
 }
 
@@ -295,12 +267,12 @@ hyperv_open (struct input *in, const char *source)
     goto err0;
   }
   h->vmcx = ends_with_ci (config, ".vmcx");
-  h->dir = dir_of (config);
+  h->dir = disk_file_dirname (config);
   if (h->dir == NULL)
     goto err1;
   base = strrchr (h->dir, '/') + 1;
   if (strcasecmp (base, VMS_DIR) == 0)
-    h->root = dir_of (h->dir);
+    h->root = disk_file_dirname (h->dir);
   else
     h->root = strdup (h->dir);
   if (h->root == NULL) {
@@ -383,7 +355,7 @@ find_disk (const struct hyperv_input *h, const char *source, const char *label,
   }
   if (find_ci (h->root, DISKS_DIR, &disks) == -1)
     return -1;
-  if (disks == NULL && (disks = join (h->root, DISKS_DIR)) == NULL)
+  if (disks == NULL && (disks = disk_file_path (h->root, DISKS_DIR)) == NULL)
     return -1;
   r = find_ci (disks, base, &found);
   if (r == 0)
@@ -497,7 +469,7 @@ describe_vmcx (struct input *in, const struct hyperv_input *h, struct vm *out)
   for (size_t i = 0; ret == 0 && i < names.len; ++i) {
     struct vm_disk d = { .controller = -1, .unit = -1 };
 
-    d.path = join (disks, names.ptr[i]);
+    d.path = disk_file_path (disks, names.ptr[i]);
     if (d.path == NULL || vm_disk_vector_append (&out->disks, d) == -1) {
       set_error (errno, "out of memory");
       free (d.path);

@@ -177,32 +177,6 @@ vmx_probe (const char *source)
   return ok;
 }
 
-/* The canonical directory holding source (the file itself may be a
- * symlink: relative disk names are relative to where it is named).
- */
-static char *
-source_dir (const char *source)
-{
-  CLEANUP_FREE char *dir = NULL;
-  const char *slash = strrchr (source, '/');
-  char *r;
-
-  if (slash == NULL)
-    dir = strdup (".");
-  else if (slash == source)
-    dir = strdup ("/");
-  else
-    dir = strndup (source, slash - source);
-  if (dir == NULL) {
-    set_error (errno, "strdup");
-    return NULL;
-  }
-  r = realpath (dir, NULL);
-  if (r == NULL)
-    set_error (errno, "could not resolve the directory of '%s'", source);
-  return r;
-}
-
 static int
 vmx_open (struct input *in, const char *source)
 {
@@ -216,7 +190,7 @@ vmx_open (struct input *in, const char *source)
   h->vmx = vmx_parse_file (source);
   if (h->vmx == NULL)
     goto err1;
-  h->dir = source_dir (source);
+  h->dir = disk_file_dir (source);
   if (h->dir == NULL)
     goto err2;
   in->priv = h;
@@ -452,14 +426,7 @@ describe_disk (const struct vmx_input *h, const char *source,
     set_error (0, "'%s': disk '%s' has no fileName", source, dev->label);
     return -1;
   }
-  if (file[0] == '/')
-    d->path = dup_or_null (file);
-  else if (asprintf (&d->path, "%s%s%s", h->dir,
-                     strcmp (h->dir, "/") == 0 ? "" : "/", file)
-           == -1) {
-    d->path = NULL;
-    set_error (errno, "asprintf");
-  }
+  d->path = disk_file_path (h->dir, file);
   if (d->path == NULL)
     return -1;
 

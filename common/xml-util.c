@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,6 +114,25 @@ xml_read_untrusted (const char *path, size_t max_bytes)
   return xml_parse_untrusted (buf, got, path);
 }
 
+/* Moves libxml2's string s (NULL: fn ran out of memory) into *out, a
+ * malloc'd copy.  0, or -1 with the error set.
+ */
+static int
+take_string (xmlChar *s, const char *fn, char **out)
+{
+  if (s == NULL) {
+    set_error (ENOMEM, "%s", fn);
+    return -1;
+  }
+  *out = strdup ((const char *) s);
+  xmlFree (s);
+  if (*out == NULL) {
+    set_error (errno, "strdup");
+    return -1;
+  }
+  return 0;
+}
+
 xmlXPathObjectPtr
 xml_get_nodes (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath)
 {
@@ -145,17 +165,7 @@ xml_get_string (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath,
     return 0;
   }
   xmlXPathFreeObject (obj);
-  if (s == NULL) {
-    set_error (ENOMEM, "xmlNodeGetContent");
-    return -1;
-  }
-  *out = strdup ((const char *) s);
-  xmlFree (s);
-  if (*out == NULL) {
-    set_error (errno, "strdup");
-    return -1;
-  }
-  return 0;
+  return take_string (s, "xmlNodeGetContent", out);
 }
 
 int
@@ -182,6 +192,58 @@ xml_get_uint64 (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath,
   }
   *out = v;
   return 1;
+}
+
+xmlNodePtr
+xml_root_named (xmlDocPtr doc, const char *name, const char *what,
+                const char *kind)
+{
+  xmlNodePtr root = xmlDocGetRootElement (doc);
+
+  if (strcmp ((const char *) root->name, name) != 0) {
+    set_error (0, "'%s' is not %s (its root element is <%s>, not <%s>)", what,
+               kind, (const char *) root->name, name);
+    return NULL;
+  }
+  return root;
+}
+
+xmlNodePtr
+xml_child (xmlNodePtr parent, const char *name)
+{
+  for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+    if (c->type == XML_ELEMENT_NODE
+        && strcasecmp ((const char *) c->name, name) == 0)
+      return c;
+  return NULL;
+}
+
+int
+xml_text (xmlNodePtr node, char **out)
+{
+  size_t start, len;
+
+  *out = NULL;
+  if (node == NULL)
+    return 0;
+  if (take_string (xmlNodeGetContent (node), "xmlNodeGetContent", out) == -1)
+    return -1;
+  start = strspn (*out, " \t\r\n");
+  len = strlen (*out + start);
+  while (len > 0 && strchr (" \t\r\n", (*out)[start + len - 1]))
+    len--;
+  memmove (*out, *out + start, len);
+  (*out)[len] = '\0';
+  return 0;
+}
+
+int
+xml_attr (xmlNodePtr node, const char *name, char **out)
+{
+  *out = NULL;
+  if (node == NULL || !xmlHasProp (node, BAD_CAST name))
+    return 0;
+  return take_string (xmlGetProp (node, BAD_CAST name), "xmlGetProp", out);
 }
 
 static const char *

@@ -181,7 +181,9 @@ inspect_golden ()
     dir=$top_tmp/$name
     mkdir "$dir"
     base=$cases/$name
-    [ -f "$base.$ext" ] && sed "s|@DIR@|$dir|g" "$base.$ext" > "$dir/$name.$ext"
+    if [ -f "$base.$ext" ]; then
+      sed "s|@DIR@|$dir|g" "$base.$ext" > "$dir/$name.$ext"
+    fi
     if [ -f "$base.setup" ] &&
        ! (cd "$dir" && CASES=$cases bash -e "$base.setup"); then
       echo "$name: FAIL: $name.setup failed"
@@ -227,5 +229,43 @@ inspect_golden ()
   if [ ${#failed[@]} -gt 0 ]; then
     echo "failed cases: ${failed[*]}" >&2
     return 1
+  fi
+}
+
+# inspect_bad WHAT WANT ARGS...: 'v2v inspect ARGS...' must refuse its
+# input cleanly: exit non-zero, print nothing on stdout, and print one
+# line, "v2v: error: ..." containing WANT.  Runs in the current
+# directory, writing out and err there.  inspect_bad_done then fails the
+# test if any case failed.
+inspect_bad_failures=0
+inspect_bad ()
+{
+  local what=$1 want=$2 rc=0
+  shift 2
+
+  $VG v2v inspect "$@" > out 2> err || rc=$?
+  if [ $rc -eq 0 ]; then
+    echo "FAIL: $what: v2v inspect succeeded"
+  elif [ -s out ]; then
+    echo "FAIL: $what: output on stdout:"
+    head -n 5 out
+  elif [ "$(head -c 12 err)" != "v2v: error: " ] ||
+       [ "$(wc -l < err)" -ne 1 ]; then
+    echo "FAIL: $what: not one 'v2v: error: ' line:"
+    cat err
+  elif ! grep -qF -- "$want" err; then
+    echo "FAIL: $what: the error does not say \"$want\":"
+    cat err
+  else
+    echo "ok: $what: $(cat err)"
+    return 0
+  fi
+  inspect_bad_failures=$((inspect_bad_failures + 1))
+}
+inspect_bad_done ()
+{
+  if [ $inspect_bad_failures -gt 0 ]; then
+    echo "$inspect_bad_failures case(s) failed" >&2
+    exit 1
   fi
 }

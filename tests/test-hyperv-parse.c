@@ -1,15 +1,13 @@
 /* Unit tests for common/hyperv-parse.c. */
 #include <config.h>
 
-#undef NDEBUG
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parser.h>
 
-#include "errors.h"
+#include "unit-test.h"
 #include "hyperv-parse.h"
 #include "vector.h"
 #include "vm.h"
@@ -30,15 +28,6 @@ parse (const char *xml, struct vm *vm)
   r = hyperv_parse (doc, "vm.xml", vm, &warnings);
   xmlFreeDoc (doc);
   return r;
-}
-
-static void
-expect_error (const char *want)
-{
-  if (strstr (get_error (), want) == NULL) {
-    fprintf (stderr, "error '%s' does not contain '%s'\n", get_error (), want);
-    abort ();
-  }
 }
 
 static void

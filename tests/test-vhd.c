@@ -1,8 +1,6 @@
 /* Unit tests for common/vhd.c. */
 #include <config.h>
 
-#undef NDEBUG
-#include <assert.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,34 +8,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "errors.h"
+#include "unit-test.h"
 #include "vhd.h"
 
 static char tmpdir[] = "/tmp/test-vhd-XXXXXX";
-
-static void
-expect_error (const char *want)
-{
-  if (strstr (get_error (), want) == NULL) {
-    fprintf (stderr, "error '%s' does not contain '%s'\n", get_error (), want);
-    abort ();
-  }
-}
-
-static char *
-tpath (const char *name)
-{
-  char *p;
-
-  assert (asprintf (&p, "%s/%s", tmpdir, name) != -1);
-  return p;
-}
 
 /* Writes len bytes at offset in tmpdir/name (created if need be). */
 static void
 write_at (const char *name, const void *data, size_t len, off_t offset)
 {
-  char *p = tpath (name);
+  char *p = test_path (tmpdir, name);
   int fd = open (p, O_WRONLY | O_CREAT, 0644);
 
   assert (fd >= 0);
@@ -49,7 +29,7 @@ write_at (const char *name, const void *data, size_t len, off_t offset)
 static int
 info_of (const char *name, struct vhd_info *info)
 {
-  char *p = tpath (name);
+  char *p = test_path (tmpdir, name);
   int r = vhd_read_info (p, info);
 
   free (p);
@@ -240,17 +220,6 @@ test_names (void)
   assert (!vhd_is_disk_name ("x.vmdk"));
 }
 
-static void
-cleanup (void)
-{
-  char *cmd;
-
-  assert (asprintf (&cmd, "rm -rf '%s'", tmpdir) != -1);
-  if (system (cmd) != 0)
-    fprintf (stderr, "could not remove %s\n", tmpdir);
-  free (cmd);
-}
-
 int
 main (void)
 {
@@ -259,7 +228,7 @@ main (void)
   test_vhd ();
   test_vhdx ();
   test_qemu_img ();
-  cleanup ();
+  test_remove_dir (tmpdir);
   clear_error ();
   printf ("test-vhd: ok\n");
   return 0;
