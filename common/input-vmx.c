@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "cleanups.h"
+#include "disk-file.h"
 #include "errors.h"
 #include "file-util.h"
 #include "image-info.h"
@@ -183,7 +184,7 @@ vmx_open (struct input *in, const char *source)
   h->vmx = vmx_parse_file (source);
   if (h->vmx == NULL)
     goto err1;
-  h->dir = source_dir (source);
+  h->dir = disk_file_dir (source);
   if (h->dir == NULL)
     goto err2;
   in->priv = h;
@@ -384,7 +385,6 @@ describe_disk (const struct vmx_input *h, const char *source,
 {
   char key[64];
   const char *file, *model;
-  struct stat st;
 
   d->bus = dev->bus->bus;
   d->controller = dev->controller;
@@ -412,12 +412,8 @@ describe_disk (const struct vmx_input *h, const char *source,
       return -1;
   }
 
-  /* stat follows symlinks: a dangling one is a missing file too. */
-  if (stat (d->path, &st) == -1 && errno == ENOENT) {
-    set_error (0, "'%s': disk '%s' file '%s' does not exist", source,
-               dev->label, d->path);
+  if (disk_file_exists (source, dev->label, d->path) == -1)
     return -1;
-  }
 
   /* The name decides, never the content: a raw disk's first sector is
    * the guest's to write, and must not be able to pass for a VMDK.

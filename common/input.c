@@ -95,16 +95,10 @@ void
 input_warn (struct input *in, const char *fmt, ...)
 {
   va_list args;
-  char *msg;
-  int r;
 
   va_start (args, fmt);
-  r = vasprintf (&msg, fmt, args);
+  string_vector_vappendf (&in->warnings, fmt, args);
   va_end (args);
-  if (r == -1)
-    return;
-  if (string_vector_append (&in->warnings, msg) == -1)
-    free (msg);
 }
 
 int

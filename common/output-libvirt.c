@@ -11,20 +11,8 @@
 #include <sys/stat.h>
 
 #include "errors.h"
+#include "libvirt-util.h"
 #include "output.h"
-
-static void
-silent (void *opaque, virErrorPtr err)
-{
-  /* libvirt's errors are reported through ours, not printed. */
-}
-
-static void
-set_virt_error (const char *what)
-{
-  const char *msg = virGetLastErrorMessage ();
-  set_error (0, "%s: %s", what, msg ? msg : "libvirt failed");
-}
 
 static int
 libvirt_open (struct output *out, const char *uri)
@@ -35,10 +23,10 @@ libvirt_open (struct output *out, const char *uri)
   const char *storage
       = out->s.storage ? out->s.storage : "/var/lib/libvirt/images";
 
-  virSetErrorFunc (NULL, silent);
+  libvirt_quiet ();
   conn = virConnectOpen (uri[0] ? uri : NULL);
   if (conn == NULL) {
-    set_virt_error (uri[0] ? uri : "the default libvirt connection");
+    set_libvirt_error ("%s", uri[0] ? uri : "the default libvirt connection");
     return -1;
   }
   out->priv = conn;
@@ -73,11 +61,11 @@ libvirt_commit (struct output *out, const char *xml)
   virDomainPtr dom = virDomainDefineXML (conn, xml);
 
   if (dom == NULL) {
-    set_virt_error ("defining the domain");
+    set_libvirt_error ("defining the domain");
     return -1;
   }
   if (out->s.start && virDomainCreate (dom) == -1) {
-    set_virt_error ("starting the domain (it stays defined)");
+    set_libvirt_error ("starting the domain (it stays defined)");
     virDomainFree (dom);
     /* The guest is converted and defined: keep it. */
     out->committed = true;

@@ -2,6 +2,8 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -47,4 +49,25 @@ free_string_vector (string_vector *v)
   for (size_t i = 0; i < v->len; ++i)
     free (v->ptr[i]);
   string_vector_reset (v);
+}
+
+void
+string_vector_vappendf (string_vector *v, const char *fmt, va_list args)
+{
+  char *s;
+
+  if (vasprintf (&s, fmt, args) == -1)
+    return;
+  if (string_vector_append (v, s) == -1)
+    free (s);
+}
+
+void
+string_vector_appendf (string_vector *v, const char *fmt, ...)
+{
+  va_list args;
+
+  va_start (args, fmt);
+  string_vector_vappendf (v, fmt, args);
+  va_end (args);
 }

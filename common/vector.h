@@ -9,6 +9,7 @@
 #ifndef VMSHIFT_VECTOR_H
 #define VMSHIFT_VECTOR_H
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,5 +65,15 @@ DEFINE_VECTOR_TYPE (string_vector, char *);
 
 /* Frees every string in *v, then the vector's storage; *v is empty. */
 extern void free_string_vector (string_vector *v);
+
+/* Appends a formatted string to *v.  Never fails: a string that cannot
+ * be made or stored is dropped (for warnings, which must not turn into
+ * errors).
+ */
+extern void string_vector_appendf (string_vector *v, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+extern void string_vector_vappendf (string_vector *v, const char *fmt,
+                                    va_list args)
+    __attribute__ ((format (printf, 2, 0)));
 
 #endif /* VMSHIFT_VECTOR_H */

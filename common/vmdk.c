@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cleanups.h"
+#include "disk-file.h"
 #include "errors.h"
 #include "vector.h"
 #include "vmdk.h"
@@ -140,24 +141,6 @@ path_join (const char *dir, const char *name)
         == -1)
       r = NULL;
   }
-  if (r == NULL)
-    set_error (errno, "out of memory");
-  return r;
-}
-
-/* The directory part of path, as a new string ("." if none). */
-static char *
-dir_of (const char *path)
-{
-  const char *slash = strrchr (path, '/');
-  char *r;
-
-  if (slash == NULL)
-    r = strdup (".");
-  else if (slash == path)
-    r = strdup ("/");
-  else
-    r = strndup (path, slash - path);
   if (r == NULL)
     set_error (errno, "out of memory");
   return r;
@@ -1142,7 +1125,7 @@ vmdk_open (const char *path)
       set_error (errno, "could not open '%s'", path);
     return NULL;
   }
-  dir = dir_of (path);
+  dir = disk_file_dirname (path);
   if (dir == NULL)
     return NULL;
   r = read_at (fd, hdr, sizeof hdr, 0);
@@ -1311,7 +1294,7 @@ parent_path (const struct vmdk *child)
 
   if (child->parent_hint[0] == '/' && lstat (child->parent_path, &st) == -1
       && errno == ENOENT) {
-    dir = dir_of (child->name);
+    dir = disk_file_dirname (child->name);
     if (dir == NULL)
       return NULL;
     alt = path_join (dir, base_of (child->parent_hint));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,6 +114,25 @@ xml_read_untrusted (const char *path, size_t max_bytes)
   return xml_parse_untrusted (buf, got, path);
 }
 
+/* Moves libxml2's string s (NULL: fn ran out of memory) into *out, a
+ * malloc'd copy.  0, or -1 with the error set.
+ */
+static int
+take_string (xmlChar *s, const char *fn, char **out)
+{
+  if (s == NULL) {
+    set_error (ENOMEM, "%s", fn);
+    return -1;
+  }
+  *out = strdup ((const char *) s);
+  xmlFree (s);
+  if (*out == NULL) {
+    set_error (errno, "strdup");
+    return -1;
+  }
+  return 0;
+}
+
 xmlXPathObjectPtr
 xml_get_nodes (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath)
 {
@@ -145,17 +165,7 @@ xml_get_string (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath,
     return 0;
   }
   xmlXPathFreeObject (obj);
-  if (s == NULL) {
-    set_error (ENOMEM, "xmlNodeGetContent");
-    return -1;
-  }
-  *out = strdup ((const char *) s);
-  xmlFree (s);
-  if (*out == NULL) {
-    set_error (errno, "strdup");
-    return -1;
-  }
-  return 0;
+  return take_string (s, "xmlNodeGetContent", out);
 }
 
 int
@@ -182,4 +192,142 @@ xml_get_uint64 (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath,
   }
   *out = v;
   return 1;
+}
+
+xmlNodePtr
+xml_root_named (xmlDocPtr doc, const char *name, const char *what,
+                const char *kind)
+{
+  xmlNodePtr root = xmlDocGetRootElement (doc);
+
+  if (strcmp ((const char *) root->name, name) != 0) {
+    set_error (0, "'%s' is not %s (its root element is <%s>, not <%s>)", what,
+               kind, (const char *) root->name, name);
+    return NULL;
+  }
+  return root;
+}
+
+xmlNodePtr
+xml_child (xmlNodePtr parent, const char *name)
+{
+  for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+    if (c->type == XML_ELEMENT_NODE
+        && strcasecmp ((const char *) c->name, name) == 0)
+      return c;
+  return NULL;
+}
+
+int
+xml_text (xmlNodePtr node, char **out)
+{
+  size_t start, len;
+
+  *out = NULL;
+  if (node == NULL)
+    return 0;
+  if (take_string (xmlNodeGetContent (node), "xmlNodeGetContent", out) == -1)
+    return -1;
+  start = strspn (*out, " \t\r\n");
+  len = strlen (*out + start);
+  while (len > 0 && strchr (" \t\r\n", (*out)[start + len - 1]))
+    len--;
+  memmove (*out, *out + start, len);
+  (*out)[len] = '\0';
+  return 0;
+}
+
+int
+xml_attr (xmlNodePtr node, const char *name, char **out)
+{
+  *out = NULL;
+  if (node == NULL || !xmlHasProp (node, BAD_CAST name))
+    return 0;
+  return take_string (xmlGetProp (node, BAD_CAST name), "xmlGetProp", out);
+}
+
+static const char *
+skip_blanks (const char *p)
+{
+  while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+    p++;
+  return p;
+}
+
+/* p is at "<!DOCTYPE": returns what follows it, or NULL. */
+static const char *
+skip_doctype (const char *p)
+{
+  const char *gt = strchr (p, '>'), *bracket = strchr (p, '[');
+
+  if (bracket == NULL || (gt && gt < bracket))
+    return gt ? gt + 1 : NULL;
+  for (p = strchr (bracket, ']'); p; p = strchr (p + 1, ']')) {
+    const char *q = skip_blanks (p + 1);
+    if (*q == '>')
+      return q + 1;
+  }
+  return NULL;
+}
+
+const char *
+xml_peek_root (const char *path, char *buf, size_t size)
+{
+  CLEANUP_CLOSE int fd = -1;
+  struct stat st;
+  const char *p;
+  ssize_t n;
+  size_t len = 0;
+
+  if (size < 2)
+    return NULL;
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd == -1 || fstat (fd, &st) == -1 || !S_ISREG (st.st_mode))
+    return NULL;
+  n = read (fd, buf, size - 1);
+  if (n <= 0)
+    return NULL;
+  if (memchr (buf, '\0', n < 4 ? n : 4)) { /* UTF-16 */
+    for (ssize_t i = 0; i < n; ++i)
+      if (buf[i] != '\0')
+        buf[len++] = buf[i];
+  }
+  else
+    len = n;
+  buf[len] = '\0';
+  if (strlen (buf) != len)
+    return NULL; /* NULs within: not text */
+
+  p = buf;
+  if (strncmp (p, "\xef\xbb\xbf", 3) == 0)
+    p += 3;
+  else if (strncmp (p, "\xff\xfe", 2) == 0 || strncmp (p, "\xfe\xff", 2) == 0)
+    p += 2;
+  for (;;) {
+    p = skip_blanks (p);
+    if (strncmp (p, "<?", 2) == 0)
+      p = strstr (p, "?>") ? strstr (p, "?>") + 2 : NULL;
+    else if (strncmp (p, "<!--", 4) == 0)
+      p = strstr (p, "-->") ? strstr (p, "-->") + 3 : NULL;
+    else if (strncmp (p, "<!DOCTYPE", 9) == 0)
+      p = skip_doctype (p);
+    else
+      break;
+    if (p == NULL)
+      return NULL;
+  }
+  if (p[0] != '<'
+      || !(p[1] == '_' || p[1] == ':' || (p[1] >= 'A' && p[1] <= 'Z')
+           || (p[1] >= 'a' && p[1] <= 'z')))
+    return NULL;
+  return p;
+}
+
+bool
+xml_tag_is (const char *tag, const char *name)
+{
+  size_t n = strlen (name);
+
+  return tag[0] == '<' && strncmp (tag + 1, name, n) == 0
+         && strchr (" \t\r\n/>", tag[1 + n]) && tag[1 + n] != '\0';
 }

@@ -4,6 +4,7 @@
 #ifndef VMSHIFT_XML_UTIL_H
 #define VMSHIFT_XML_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,5 +51,39 @@ extern int xml_get_uint64 (xmlXPathContextPtr ctx, xmlNodePtr node,
  */
 extern xmlXPathObjectPtr xml_get_nodes (xmlXPathContextPtr ctx,
                                         xmlNodePtr node, const char *xpath);
+
+/* The root element of doc (as xml-util parses it: there is one) if it
+ * is named name, else NULL with the error "'WHAT' is not KIND (its root
+ * element is <x>, not <name>)".
+ */
+extern xmlNodePtr xml_root_named (xmlDocPtr doc, const char *name,
+                                  const char *what, const char *kind);
+
+/* Tree helpers: each takes a NULL node as "not there".
+ *
+ * xml_child: the first element child of parent named name, compared
+ * without regard to case (Hyper-V writes GUID names in either), or NULL.
+ * xml_text: node's text, blanks trimmed, in *out (NULL if node is NULL).
+ * xml_attr: node's attribute name in *out (NULL if it has none).
+ * The strings are the caller's to free.  0, or -1 with the error set
+ * (out of memory).
+ */
+extern xmlNodePtr xml_child (xmlNodePtr parent, const char *name);
+extern int xml_text (xmlNodePtr node, char **out);
+extern int xml_attr (xmlNodePtr node, const char *name, char **out);
+
+/* For probes, which must be cheap and safe on any file: reads the start
+ * of the regular file at path (at most size - 1 bytes) into buf and
+ * returns a pointer into buf at the root element's start tag ("<domain
+ * type=..."), after a byte order mark, the XML declaration, comments,
+ * processing instructions and a DOCTYPE.  UTF-16 is read by dropping
+ * its NUL bytes, enough for the ASCII markup probes look at.  No XML
+ * parser runs.  NULL if path does not start like an XML document; never
+ * sets the error.
+ */
+extern const char *xml_peek_root (const char *path, char *buf, size_t size);
+
+/* Is tag (a start tag, as xml_peek_root returns) named name? */
+extern bool xml_tag_is (const char *tag, const char *name);
 
 #endif /* VMSHIFT_XML_UTIL_H */

@@ -272,4 +272,114 @@ CIM_ResourceAllocationSettingData">
   </VirtualSystem>
 </Envelope>
 EOF
+# inspect_golden_dir DIR EXT: golden tests of 'v2v inspect'.  Each case is
+# DIR/NAME.expected, the JSON v2v must print, with the case's directory
+# (made for it under $tmp, canonical) written as @DIR@, and optionally:
+#   NAME.EXT       the source; copied to the case's directory with @DIR@
+#                  replaced (for absolute paths)
+#   NAME.setup     run by bash -e in the case's directory, with $CASES
+#                  set to DIR, to make the disks (never committed)
+#   NAME.args      v2v inspect's arguments, one a line, @DIR@ replaced;
+#                  run in the case's directory (default: the NAME.EXT)
+#   NAME.warnings  what v2v must print on stderr (default: nothing)
+# VMSHIFT_UPDATE_EXPECTED=1 rewrites the .expected and .warnings files
+# from the current output (review the diff).  Fails if any case fails.
+inspect_golden_dir ()
+{
+  local cases=$1 ext=$2 expected want_warnings base top_tmp name dir args
+  local failed=()
+
+  top_tmp=$(cd "$tmp" && pwd -P)
+  for expected in "$cases"/*.expected; do
+    name=$(basename "$expected" .expected)
+    dir=$top_tmp/$name
+    mkdir "$dir"
+    base=$cases/$name
+    if [ -f "$base.$ext" ]; then
+      sed "s|@DIR@|$dir|g" "$base.$ext" > "$dir/$name.$ext"
+    fi
+    if [ -f "$base.setup" ] &&
+       ! (cd "$dir" && CASES=$cases bash -e "$base.setup"); then
+      echo "$name: FAIL: $name.setup failed"
+      failed+=("$name")
+      continue
+    fi
+    if [ -f "$base.args" ]; then
+      mapfile -t args < <(sed "s|@DIR@|$dir|g" "$base.args")
+    else
+      args=("$dir/$name.$ext")
+    fi
+
+    if ! (cd "$dir" && $VG v2v inspect "${args[@]}") > "$dir/out.json" \
+         2> "$dir/err"; then
+      echo "$name: FAIL: v2v inspect failed:"
+      cat "$dir/err"
+      failed+=("$name")
+      continue
+    fi
+    sed "s|$dir|@DIR@|g" "$dir/out.json" > "$dir/actual.json"
+    sed "s|$dir|@DIR@|g" "$dir/err" > "$dir/actual.warnings"
+    if [ -n "${VMSHIFT_UPDATE_EXPECTED:-}" ]; then
+      cp "$dir/actual.json" "$expected"
+      if [ -s "$dir/actual.warnings" ]; then
+        cp "$dir/actual.warnings" "$base.warnings"
+      else
+        rm -f "$base.warnings"
+      fi
+    fi
+    want_warnings=$base.warnings
+    [ -f "$want_warnings" ] || want_warnings=/dev/null
+    if ! diff -u "$expected" "$dir/actual.json"; then
+      echo "$name: FAIL: output differs from $name.expected"
+      failed+=("$name")
+    elif ! diff -u "$want_warnings" "$dir/actual.warnings"; then
+      echo "$name: FAIL: stderr differs from ${want_warnings##*/}"
+      failed+=("$name")
+    else
+      echo "$name: ok"
+    fi
+  done
+
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "failed cases: ${failed[*]}" >&2
+    return 1
+  fi
+}
+
+# inspect_bad WHAT WANT ARGS...: 'v2v inspect ARGS...' must refuse its
+# input cleanly: exit non-zero, print nothing on stdout, and print one
+# line, "v2v: error: ..." containing WANT.  Runs in the current
+# directory, writing out and err there.  inspect_bad_done then fails the
+# test if any case failed.
+inspect_bad_failures=0
+inspect_bad ()
+{
+  local what=$1 want=$2 rc=0
+  shift 2
+
+  $VG v2v inspect "$@" > out 2> err || rc=$?
+  if [ $rc -eq 0 ]; then
+    echo "FAIL: $what: v2v inspect succeeded"
+  elif [ -s out ]; then
+    echo "FAIL: $what: output on stdout:"
+    head -n 5 out
+  elif [ "$(head -c 12 err)" != "v2v: error: " ] ||
+       [ "$(wc -l < err)" -ne 1 ]; then
+    echo "FAIL: $what: not one 'v2v: error: ' line:"
+    cat err
+  elif ! grep -qF -- "$want" err; then
+    echo "FAIL: $what: the error does not say \"$want\":"
+    cat err
+  else
+    echo "ok: $what: $(cat err)"
+    return 0
+  fi
+  inspect_bad_failures=$((inspect_bad_failures + 1))
+}
+inspect_bad_done ()
+{
+  if [ $inspect_bad_failures -gt 0 ]; then
+    echo "$inspect_bad_failures case(s) failed" >&2
+    exit 1
+  fi
 }

@@ -1,0 +1,44 @@
+/* vmshift: checks an input driver makes on a source's disk files.
+ *
+ * Every input driver promises (input.h) that the disks it describes
+ * exist and can be read.  These helpers make the checks in one way with
+ * one wording: errors read "'SOURCE': disk 'LABEL' ...", LABEL being how
+ * the source names the disk ("scsi0:0", "IDE 0:1", "vda").
+ */
+#ifndef VMSHIFT_DISK_FILE_H
+#define VMSHIFT_DISK_FILE_H
+
+#include <stdint.h>
+
+/* Fails with "'SOURCE': disk 'LABEL' file 'PATH' does not exist" if path
+ * (followed through symlinks: a dangling one is missing too) is not
+ * there.  Other stat failures are left for opening to report.  0 or -1.
+ */
+extern int disk_file_exists (const char *source, const char *label,
+                             const char *path);
+
+/* Opens path for reading, checks that it is a regular file or a block
+ * device and sets *size to its size in bytes.  0, or -1 with the error
+ * set.
+ */
+extern int disk_file_size (const char *source, const char *label,
+                           const char *path, uint64_t *size);
+
+/* The directory part of path: "." if it has none.  Returns a string the
+ * caller frees, or NULL with the error set.
+ */
+extern char *disk_file_dirname (const char *path);
+
+/* The canonical directory holding the file source names, against which
+ * its relative disk names are resolved: where the file is named, so a
+ * symlinked source's disks are beside the symlink.  Returns a string the
+ * caller frees, or NULL with the error set.
+ */
+extern char *disk_file_dir (const char *source);
+
+/* name if it is absolute, else dir/name.  Returns a string the caller
+ * frees, or NULL with the error set.
+ */
+extern char *disk_file_path (const char *dir, const char *name);
+
+#endif /* VMSHIFT_DISK_FILE_H */
