@@ -272,6 +272,8 @@ CIM_ResourceAllocationSettingData">
   </VirtualSystem>
 </Envelope>
 EOF
+}
+
 # inspect_golden_dir DIR EXT: golden tests of 'v2v inspect'.  Each case is
 # DIR/NAME.expected, the JSON v2v must print, with the case's directory
 # (made for it under $tmp, canonical) written as @DIR@, and optionally:

@@ -5,8 +5,7 @@
 # by bash -e in the case's directory to create the disks, which are
 # never committed) and NAME.expected (the JSON, with the case's
 # directory written as @DIR@; "@DIR@" in the .vmx is replaced by that
-# directory too, for absolute paths).  functions.sh's inspect_golden
-# says more.
+# directory too, for absolute paths).
 #
 #   VMSHIFT_UPDATE_EXPECTED=1 ./run tests/test-v2v-inspect-vmx.sh
 #
@@ -15,6 +14,7 @@
 set -e
 
 srcdir=$(cd "$(dirname "$0")" && pwd)
+cases=$srcdir/inspect-vmx
 
 . "$srcdir/functions.sh"
 
