@@ -73,33 +73,3 @@ disk_file_dirname (const char *path)
     set_error (errno, "out of memory");
   return r;
 }
-
-char *
-disk_file_dir (const char *source)
-{
-  CLEANUP_FREE char *dir = disk_file_dirname (source);
-  char *r;
-
-  if (dir == NULL)
-    return NULL;
-  r = realpath (dir, NULL);
-  if (r == NULL)
-    set_error (errno, "could not resolve the directory of '%s'", source);
-  return r;
-}
-
-char *
-disk_file_path (const char *dir, const char *name)
-{
-  char *r;
-
-  if (name[0] == '/')
-    r = strdup (name);
-  else if (asprintf (&r, "%s%s%s", dir, strcmp (dir, "/") == 0 ? "" : "/",
-                     name)
-           == -1)
-    r = NULL;
-  if (r == NULL)
-    set_error (errno, "out of memory");
-  return r;
-}

@@ -29,16 +29,4 @@ extern int disk_file_size (const char *source, const char *label,
  */
 extern char *disk_file_dirname (const char *path);
 
-/* The canonical directory holding the file source names, against which
- * its relative disk names are resolved: where the file is named, so a
- * symlinked source's disks are beside the symlink.  Returns a string the
- * caller frees, or NULL with the error set.
- */
-extern char *disk_file_dir (const char *source);
-
-/* name if it is absolute, else dir/name.  Returns a string the caller
- * frees, or NULL with the error set.
- */
-extern char *disk_file_path (const char *dir, const char *name);
-
 #endif /* VMSHIFT_DISK_FILE_H */

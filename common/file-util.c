@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanups.h"
+#include "disk-file.h"
 #include "errors.h"
 #include "file-util.h"
 
@@ -82,20 +83,11 @@ read_small_file (const char *path, size_t max, const char *kind, size_t *len)
 char *
 source_dir (const char *source)
 {
-  CLEANUP_FREE char *dir = NULL;
-  const char *slash = strrchr (source, '/');
+  CLEANUP_FREE char *dir = disk_file_dirname (source);
   char *r;
 
-  if (slash == NULL)
-    dir = strdup (".");
-  else if (slash == source)
-    dir = strdup ("/");
-  else
-    dir = strndup (source, slash - source);
-  if (dir == NULL) {
-    set_error (errno, "strdup");
+  if (dir == NULL)
     return NULL;
-  }
   r = realpath (dir, NULL);
   if (r == NULL)
     set_error (errno, "could not resolve the directory of '%s'", source);
@@ -105,11 +97,14 @@ source_dir (const char *source)
 char *
 path_join (const char *dir, const char *name)
 {
+  size_t dlen;
   char *r;
 
-  if (name[0] == '/')
+  if (name[0] == '/' || dir == NULL || strcmp (dir, ".") == 0)
     return dup_or_null (name);
-  if (asprintf (&r, "%s%s%s", dir, strcmp (dir, "/") == 0 ? "" : "/", name)
+  dlen = strlen (dir);
+  if (asprintf (&r, "%s%s%s", dir, dlen > 0 && dir[dlen - 1] == '/' ? "" : "/",
+                name)
       == -1) {
     set_error (errno, "asprintf");
     return NULL;

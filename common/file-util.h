@@ -20,8 +20,8 @@ extern char *read_small_file (const char *path, size_t max, const char *kind,
  */
 extern char *source_dir (const char *source);
 
-/* dir + "/" + name (name unchanged if absolute).  Returns a string the
- * caller frees, or NULL with the error set.
+/* dir + "/" + name; name unchanged if absolute or dir is NULL or ".".
+ * Returns a string the caller frees, or NULL with the error set.
  */
 extern char *path_join (const char *dir, const char *name);
 

@@ -47,6 +47,7 @@
 #include "cleanups.h"
 #include "disk-file.h"
 #include "errors.h"
+#include "file-util.h"
 #include "hyperv-parse.h"
 #include "input.h"
 #include "vector.h"
@@ -64,14 +65,6 @@ struct hyperv_input {
   char *root;   /* the export's directory; owned */
   bool vmcx;
 };
-
-static bool
-ends_with_ci (const char *s, const char *suffix)
-{
-  size_t n = strlen (s), m = strlen (suffix);
-
-  return n >= m && strcasecmp (s + n - m, suffix) == 0;
-}
 
 static int
 name_compare (const void *a, const void *b)
@@ -148,7 +141,7 @@ find_ci (const char *dir, const char *name, char **path)
     found = names.ptr[i];
   }
   if (ret == 0 && found) {
-    *path = disk_file_path (dir, found);
+    *path = path_join (dir, found);
     ret = *path ? 1 : -1;
   }
   free_string_vector (&names);
@@ -228,7 +221,7 @@ config_in_export (const char *dir)
                "one to convert as SOURCE",
                vms, pick, other);
   else
-    r = disk_file_path (vms, pick);
+    r = path_join (vms, pick);
   free_string_vector (&names);
   return r;
 }
@@ -355,7 +348,7 @@ find_disk (const struct hyperv_input *h, const char *source, const char *label,
   }
   if (find_ci (h->root, DISKS_DIR, &disks) == -1)
     return -1;
-  if (disks == NULL && (disks = disk_file_path (h->root, DISKS_DIR)) == NULL)
+  if (disks == NULL && (disks = path_join (h->root, DISKS_DIR)) == NULL)
     return -1;
   r = find_ci (disks, base, &found);
   if (r == 0)
@@ -469,7 +462,7 @@ describe_vmcx (struct input *in, const struct hyperv_input *h, struct vm *out)
   for (size_t i = 0; ret == 0 && i < names.len; ++i) {
     struct vm_disk d = { .controller = -1, .unit = -1 };
 
-    d.path = disk_file_path (disks, names.ptr[i]);
+    d.path = path_join (disks, names.ptr[i]);
     if (d.path == NULL || vm_disk_vector_append (&out->disks, d) == -1) {
       set_error (errno, "out of memory");
       free (d.path);

@@ -34,6 +34,7 @@
 #include "cleanups.h"
 #include "disk-file.h"
 #include "errors.h"
+#include "file-util.h"
 #include "input.h"
 #include "libvirt-util.h"
 #include "libvirt-xml-parse.h"
@@ -191,7 +192,7 @@ open_file (struct input *in, struct libvirt_input *h, const char *source)
   doc = xml_read_untrusted (source, MAX_XML_BYTES);
   if (doc == NULL)
     return -1;
-  h->dir = disk_file_dir (source);
+  h->dir = source_dir (source);
   if (h->dir == NULL)
     return -1;
   return parse (in, h, doc, source);
@@ -281,7 +282,7 @@ check_disk (struct input *in, const struct libvirt_input *h,
                  src->target, d->path);
       return -1;
     }
-    path = disk_file_path (h->dir, d->path);
+    path = path_join (h->dir, d->path);
     if (path == NULL)
       return -1;
     free (d->path);

@@ -54,6 +54,7 @@
 
 #include "cleanups.h"
 #include "errors.h"
+#include "file-util.h"
 #include "input.h"
 #include "json.h"
 #include "ova-archive.h"
@@ -85,14 +86,6 @@ struct ova_input {
   size_t ovf_len;
   disk_source_vector sources;
 };
-
-static bool
-ends_with_ci (const char *s, const char *suffix)
-{
-  size_t n = strlen (s), m = strlen (suffix);
-
-  return n >= m && strcasecmp (s + n - m, suffix) == 0;
-}
 
 /* Counts the .ovf files in dir (stopping at 2); the name of the first,
  * which the caller frees, in *name if name is not NULL.  -1 with the

@@ -184,7 +184,7 @@ vmx_open (struct input *in, const char *source)
   h->vmx = vmx_parse_file (source);
   if (h->vmx == NULL)
     goto err1;
-  h->dir = disk_file_dir (source);
+  h->dir = source_dir (source);
   if (h->dir == NULL)
     goto err2;
   in->priv = h;

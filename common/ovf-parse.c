@@ -58,6 +58,7 @@
 
 #include "cleanups.h"
 #include "errors.h"
+#include "file-util.h"
 #include "ovf-parse.h"
 #include "xml-util.h"
 
@@ -605,14 +606,6 @@ find_by_id (const struct parser *p, const char *section, const char *element,
     }
   }
   return 0;
-}
-
-static bool
-ends_with_ci (const char *s, const char *suffix)
-{
-  size_t n = strlen (s), m = strlen (suffix);
-
-  return n >= m && strcasecmp (s + n - m, suffix) == 0;
 }
 
 /* Fills file f from the References File element n (id for errors). */

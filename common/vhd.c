@@ -12,6 +12,7 @@
 
 #include "cleanups.h"
 #include "errors.h"
+#include "file-util.h"
 #include "vhd.h"
 
 #define VHD_FOOTER_SIZE 512
@@ -38,19 +39,11 @@ static const uint8_t virtual_disk_size[16] = {
   0xb2, 0x11, 0x5d, 0xbe, 0xd8, 0x3b, 0xf4, 0xb8,
 }; /* 2FA54224-CD1B-4876-B211-5DBED83BF4B8 */
 
-static bool
-has_suffix (const char *s, const char *suffix)
-{
-  size_t n = strlen (s), m = strlen (suffix);
-
-  return n >= m && strcasecmp (s + n - m, suffix) == 0;
-}
-
 bool
 vhd_is_disk_name (const char *name)
 {
-  return has_suffix (name, ".vhd") || has_suffix (name, ".vhdx")
-         || has_suffix (name, ".avhd") || has_suffix (name, ".avhdx");
+  return ends_with_ci (name, ".vhd") || ends_with_ci (name, ".vhdx")
+         || ends_with_ci (name, ".avhd") || ends_with_ci (name, ".avhdx");
 }
 
 static uint32_t
@@ -245,9 +238,9 @@ vhd_read_info (const char *path, struct vhd_info *info)
     set_error (0, "'%s' is not a regular file", path);
     return -1;
   }
-  if (has_suffix (path, ".vhdx") || has_suffix (path, ".avhdx"))
+  if (ends_with_ci (path, ".vhdx") || ends_with_ci (path, ".avhdx"))
     return read_vhdx (fd, path, info);
-  if (has_suffix (path, ".vhd") || has_suffix (path, ".avhd"))
+  if (ends_with_ci (path, ".vhd") || ends_with_ci (path, ".avhd"))
     return read_vhd (fd, path, st.st_size, info);
   set_error (0, "'%s' is not named as a VHD or VHDX file", path);
   return -1;

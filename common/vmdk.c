@@ -20,6 +20,7 @@
 #include "cleanups.h"
 #include "disk-file.h"
 #include "errors.h"
+#include "file-util.h"
 #include "vector.h"
 #include "vmdk.h"
 
@@ -121,29 +122,6 @@ parse_hex32 (const char *s, size_t len, uint32_t *out)
   }
   *out = n;
   return true;
-}
-
-/* Returns a new string: name itself if absolute or dir is NULL or ".",
- * else dir/name.  NULL with the error set on failure.
- */
-static char *
-path_join (const char *dir, const char *name)
-{
-  char *r;
-  size_t dlen;
-
-  if (name[0] == '/' || dir == NULL || strcmp (dir, ".") == 0)
-    r = strdup (name);
-  else {
-    dlen = strlen (dir);
-    if (asprintf (&r, "%s%s%s", dir,
-                  dlen > 0 && dir[dlen - 1] == '/' ? "" : "/", name)
-        == -1)
-      r = NULL;
-  }
-  if (r == NULL)
-    set_error (errno, "out of memory");
-  return r;
 }
 
 static const char *
