@@ -53,7 +53,9 @@ usage (FILE *fp)
       fp,
       "usage: v2v convert SOURCE [--to kvm] -o OUTPUT [options]\n"
       "\n"
-      "Converts the VM described by SOURCE (a VMware .vmx) into a KVM guest.\n"
+      "Converts the VM described by SOURCE (a .vmx, .ova/.ovf, xl.cfg, .xva,\n"
+      "Hyper-V export, libvirt XML or libvirt:URI/DOMAIN, or a disk image)\n"
+      "into a KVM guest.\n"
       "The source is only read.\n"
       "\n"
       "  -o, --output DIR|libvirt:URI  write NAME.xml and disks to DIR, or "
