@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make bench: v2v convert against virt-v2v on the same VMware fixture,
-# side by side in one run: wall time, peak RSS (largest process, the
-# appliance included), output size, and the ratios.  Not a test: nothing
-# here passes or fails on time.
+# as a .vmx and as an OVA (ovftool's layout, streamOptimized VMDK), side
+# by side in one run: wall time, peak RSS (largest process, the appliance
+# included), output size, and the ratios.  Then the XVA import's peak
+# memory for a small and a large disk.  Not a test: nothing here passes
+# or fails on time.
 #
 #   bench/run-bench.sh [bios|uefi]      (default bios)
 set -euo pipefail
@@ -36,25 +38,61 @@ echo "bench: fixture $vmx ($(du -h "$fx"/*.vmdk | cut -f1) vmdk)"
 # Warm the appliance cache for both, so neither pays supermin's build.
 LIBGUESTFS_BACKEND_SETTINGS=force_tcg guestfish -a /dev/null run >/dev/null 2>&1 || :
 
-read -r _ v_s v_rss < <(measure v2v "$top/v2v/v2v" convert "$vmx" --to kvm \
-                          -o "$work/v2v" -q)
+# compare LABEL V2V-SOURCE VIRT-V2V-INPUT-ARGS...: one side-by-side table.
+compare ()
+{
+  local label=$1 source=$2 v_s v_rss o_s o_rss v_size o_size
+  shift 2
+  read -r _ v_s v_rss < <(measure "v2v-$label" "$top/v2v/v2v" convert \
+                            "$source" --to kvm -o "$work/v2v-$label" -q)
+  mkdir -p "$work/virt-v2v-$label"
+  read -r _ o_s o_rss < <(LIBGUESTFS_BACKEND_SETTINGS=$tcg measure \
+                            "virt-v2v-$label" virt-v2v "$@" \
+                            -o local -os "$work/virt-v2v-$label" -of qcow2)
+  v_size=$(used_of "$work/v2v-$label"); o_size=$(used_of "$work/virt-v2v-$label")
+  printf '\n%s\n%-10s %10s %14s %16s\n' "$label:" tool "wall (s)" \
+    "peak RSS (MiB)" "output (MiB)"
+  printf '%-10s %10.1f %14.0f %16.0f\n' v2v "$v_s" "$((v_rss / 1024))" \
+    "$((v_size / 1024))"
+  printf '%-10s %10.1f %14.0f %16.0f\n' virt-v2v "$o_s" "$((o_rss / 1024))" \
+    "$((o_size / 1024))"
+  printf '%-10s %10s %14s %16s\n' "v2v/virt" "$(ratio "$v_s" "$o_s")" \
+    "$(ratio "$v_rss" "$o_rss")" "$(ratio "$v_size" "$o_size")"
+  rm -rf "$work/v2v-$label" "$work/virt-v2v-$label"
+}
+
 # virt-v2v does not probe for a usable KVM: tell it, as v2v finds out.
 tcg=
 (printf '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n' |
   qemu-system-x86_64 -accel kvm -nodefaults -display none -machine pc \
     -cpu host -m 16 -S -qmp stdio) >/dev/null 2>&1 || tcg=force_tcg
-mkdir -p "$work/virt-v2v"
-read -r _ o_s o_rss < <(LIBGUESTFS_BACKEND_SETTINGS=$tcg measure virt-v2v \
-                          virt-v2v -i vmx "$vmx" -o local -os "$work/virt-v2v" \
-                          -of qcow2)
-v_size=$(used_of "$work/v2v"); o_size=$(used_of "$work/virt-v2v")
-
 ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
-printf '\n%-10s %10s %14s %16s\n' tool "wall (s)" "peak RSS (MiB)" "output (MiB)"
-printf '%-10s %10.1f %14.0f %16.0f\n' v2v "$v_s" "$((v_rss / 1024))" "$((v_size / 1024))"
-printf '%-10s %10.1f %14.0f %16.0f\n' virt-v2v "$o_s" "$((o_rss / 1024))" "$((o_size / 1024))"
-printf '%-10s %10s %14s %16s\n' "v2v/virt" "$(ratio "$v_s" "$o_s")" \
-  "$(ratio "$v_rss" "$o_rss")" "$(ratio "$v_size" "$o_size")"
+
+compare vmx "$vmx" -i vmx "$vmx"
+
+. "$fx/fixture.env"
+"$top/tests/fixtures/make-ova.sh" vmware "$fx/$VMDK" "$work/debian.ova" \
+  --name "debian-$firmware" --mac "$MAC" \
+  $([ "$firmware" = uefi ] && echo --uefi) >/dev/null
+echo
+echo "bench: OVA $(du -h "$work/debian.ova" | cut -f1) (streamOptimized VMDK)"
+compare ova "$work/debian.ova" -i ova "$work/debian.ova"
+rm -f "$work/debian.ova"
+
+# XVA import: peak RSS of the import alone, for two disk sizes.
+echo
+printf '%-10s %12s %12s %14s\n' "xva" "disk (MiB)" "data (MiB)" "peak RSS (MiB)"
+for mib in 1024 8192; do
+  data=$((mib / 4))
+  truncate -s "${mib}M" "$work/x.raw"
+  head -c "${data}M" /dev/urandom |
+    dd of="$work/x.raw" conv=notrunc bs=1M status=none
+  python3 "$top/tests/fixtures/make-xva.py" "$work/x.raw" "$work/x.xva" \
+    --name x --mac 00:16:3e:00:00:01 >/dev/null
+  read -r _ rss < <("$top/bench/xva-import" "$work/x.xva" "$work/x.out")
+  printf '%-10s %12d %12d %14.1f\n' "" "$mib" "$data" "$(awk -v r="$rss" 'BEGIN { print r / 1024 }')"
+  rm -f "$work/x.raw" "$work/x.xva" "$work/x.out"
+done
 echo
 echo "bench: v2v step timings (-v on a second run are in its log):"
 "$top/v2v/v2v" convert "$vmx" --to kvm -o "$work/v2v-verbose" -v -q 2>&1 |
