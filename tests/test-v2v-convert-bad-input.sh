@@ -76,6 +76,29 @@ grep -q "^v2v: error: .*blank.xml' already exists" "$d/stderr" ||
 [ "$(ls -A "$out")" = blank.xml ] || fail "left behind: $(ls -A "$out")"
 rm "$out/blank.xml"
 
+# An XVA whose second chunk was damaged in transit: the import fails on
+# its checksum, naming the chunk, after writing into the work directory,
+# and leaves nothing.
+if command -v python3 >/dev/null; then
+  truncate -s 8M "$d/src/x.raw"
+  head -c 3M /dev/urandom | dd of="$d/src/x.raw" conv=notrunc status=none
+  python3 "$top/tests/fixtures/make-xva.py" "$d/src/x.raw" "$d/src/good.xva" \
+    --name x --mac 00:16:3e:00:00:09 >/dev/null
+  python3 - "$d/src/good.xva" "$d/src/bad.xva" <<'PY'
+import sys, tarfile, io
+src = tarfile.open(sys.argv[1])
+dst = tarfile.open(sys.argv[2], "w", format=tarfile.USTAR_FORMAT)
+for m in src.getmembers():
+    data = src.extractfile(m).read() if m.isfile() else None
+    if m.name.endswith("/00000001"):
+        data = bytes([data[0] ^ 0xff]) + data[1:]
+    dst.addfile(m, io.BytesIO(data) if data is not None else None)
+dst.close()
+PY
+  expect_error "corrupt XVA chunk" "00000001.*checksum" "$d/src/bad.xva" \
+    -o "$out"
+fi
+
 # No operating system: fails after the appliance ran, leaves nothing.
 requires guestfish
 expect_error "no operating system" "no operating system" \
