@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "errors.h"
+#include "json.h"
+#include "progress.h"
 #include "source.h"
 #include "v2v.h"
 
@@ -80,6 +82,29 @@ source_option (int c, const char *arg, struct source_options *o)
   }
 }
 
+/* A warning on stderr, or as {"event": "warning", "message": ...}. */
+static void
+warn (const char *msg)
+{
+  char *json = NULL;
+  size_t len = 0;
+  FILE *mem;
+
+  if (!machine_readable) {
+    if (!quiet)
+      fprintf (stderr, "v2v: warning: %s\n", msg);
+    return;
+  }
+  mem = open_memstream (&json, &len);
+  if (mem == NULL)
+    return;
+  fputs ("\"message\": ", mem);
+  json_write_string (mem, msg);
+  if (fclose (mem) == 0)
+    event ("warning", json);
+  free (json);
+}
+
 /* --mac: the Nth replaces the Nth NIC's MAC, or adds a NIC. */
 static int
 apply_macs (const struct source_options *o, struct vm *vm)
@@ -133,8 +158,7 @@ open_source (const char *source, const struct source_options *o, struct vm *vm)
     input_warn (in, "the source does not say how many CPUs it has: "
                     "using 1 (set it with --vcpus)");
   }
-  if (!quiet && !machine_readable)
-    for (size_t i = 0; i < in->warnings.len; ++i)
-      fprintf (stderr, "v2v: warning: %s\n", in->warnings.ptr[i]);
+  for (size_t i = 0; i < in->warnings.len; ++i)
+    warn (in->warnings.ptr[i]);
   return in;
 }
