@@ -20,6 +20,7 @@
 #include "console-name.h"
 #include "devname.h"
 #include "errors.h"
+#include "grub-legacy.h"
 #include "guest.h"
 
 #define MAX_BOOT_CONFIG (8 * 1024 * 1024)
@@ -35,6 +36,24 @@ edit_cmdline (const char *text, void *gs, int *changes)
     return NULL;
   out = rewrite_cmdline_consoles (refs, &n);
   free (refs);
+  *changes += n;
+  return out;
+}
+
+/* GRUB legacy (pygrub's grub.conf / menu.lst): a default entry that
+ * boots a Xen-only kernel moves to the first entry that does not.
+ */
+static char *
+edit_grub_legacy (const char *text, void *gs, int *changes)
+{
+  char *fixed = grub_legacy_fix_default (text, kernel_is_xen_only, changes);
+  char *out;
+  int n;
+
+  if (fixed == NULL)
+    return NULL;
+  out = edit_cmdline (fixed, gs, &n);
+  free (fixed);
   *changes += n;
   return out;
 }
@@ -126,6 +145,8 @@ guest_fix_bootloader (struct guest *gs)
   if (fix (gs, "/etc/default/grub", edit_default_grub) == -1
       || fix (gs, "/boot/grub/grub.cfg", edit_cmdline) == -1
       || fix (gs, "/boot/grub2/grub.cfg", edit_cmdline) == -1
+      || fix (gs, "/boot/grub/grub.conf", edit_grub_legacy) == -1
+      || fix (gs, "/boot/grub/menu.lst", edit_grub_legacy) == -1
       || fix_glob (gs, "/boot/efi/EFI/*/grub.cfg") == -1
       || fix_glob (gs, "/boot/loader/entries/*.conf") == -1
       || fix (gs, "/boot/grub/grubenv", edit_grubenv) == -1

@@ -19,6 +19,7 @@
 #include "cleanups.h"
 #include "cpio-overlay.h"
 #include "errors.h"
+#include "grub-legacy.h"
 #include "guest.h"
 #include "initramfs-format.h"
 
@@ -443,16 +444,6 @@ persist_config (struct guest *gs)
     guest_note (gs, "/etc/dracut.conf.d/vmshift-virtio.conf written");
   }
   return 0;
-}
-
-/* Kernels built only for Xen PV ("2.6.18-398.el5xen", "2.6.32-5-xen-amd64",
- * SLES "3.0.101-63-xen", "-xenU") have no virtio and cannot boot on bare
- * hardware or KVM: they are never given virtio or counted as bootable.
- */
-static bool
-kernel_is_xen_only (const char *kver)
-{
-  return strstr (kver, "xen") != NULL;
 }
 
 int
