@@ -98,9 +98,7 @@ rewrite_inittab_consoles (const char *text, int *changes)
     const char *w = getty_console (line, len);
 
     if (w) {
-      if (strbuf_add (&o, line, w - line) == -1
-          || strbuf_add (&o, SERIAL, strlen (SERIAL)) == -1
-          || strbuf_add (&o, w + 4, line + len - (w + 4)) == -1)
+      if (strbuf_splice (&o, line, len, w - line, 4, SERIAL) == -1)
         goto err;
       (*changes)++;
     }

@@ -195,9 +195,7 @@ rewrite_table_field (const char *text, int field, devname_mapper map,
       free (dev);
     }
     if (repl) {
-      int r = strbuf_add (&o, line, fs - line) == -1
-              || strbuf_add (&o, repl, strlen (repl)) == -1
-              || strbuf_add (&o, fs + fl, end - (fs + fl)) == -1;
+      int r = strbuf_splice (&o, line, end - line, fs - line, fl, repl);
       free (repl);
       if (r)
         goto err;

@@ -17,13 +17,6 @@
 extern int disk_file_exists (const char *source, const char *label,
                              const char *path);
 
-/* Opens path for reading, checks that it is a regular file or a block
- * device and sets *size to its size in bytes.  0, or -1 with the error
- * set.
- */
-extern int disk_file_size (const char *source, const char *label,
-                           const char *path, uint64_t *size);
-
 /* The directory part of path: "." if it has none.  Returns a string the
  * caller frees, or NULL with the error set.
  */

@@ -35,6 +35,7 @@
 #include "disk-file.h"
 #include "errors.h"
 #include "file-util.h"
+#include "image-info.h"
 #include "input.h"
 #include "libvirt-util.h"
 #include "libvirt-xml-parse.h"
@@ -288,9 +289,12 @@ check_disk (struct input *in, const struct libvirt_input *h,
     free (d->path);
     d->path = path;
   }
-  if (disk_file_exists (in->source, src->target, d->path) == -1
-      || disk_file_size (in->source, src->target, d->path, &size) == -1)
+  if (disk_file_exists (in->source, src->target, d->path) == -1)
     return -1;
+  if (image_capacity (d->path, "raw", &size) == -1) {
+    prefix_error ("'%s': disk '%s'", in->source, src->target);
+    return -1;
+  }
   if (strcmp (d->format, "raw") == 0)
     d->capacity = size;
   return 0;

@@ -31,3 +31,19 @@ strbuf_add (struct strbuf *b, const char *s, size_t n)
   b->buf[b->len] = '\0';
   return 0;
 }
+
+int
+strbuf_splice (struct strbuf *b, const char *s, size_t n, size_t at,
+               size_t cut, const char *repl)
+{
+  size_t old = b->len;
+
+  if (strbuf_add (b, s, at) == -1 || strbuf_add (b, repl, strlen (repl)) == -1
+      || strbuf_add (b, s + at + cut, n - at - cut) == -1) {
+    b->len = old;
+    if (b->buf)
+      b->buf[old] = '\0';
+    return -1;
+  }
+  return 0;
+}

@@ -14,4 +14,10 @@ struct strbuf {
  */
 extern int strbuf_add (struct strbuf *b, const char *s, size_t n);
 
+/* Appends the n bytes of s with the cut bytes at s + at replaced by
+ * repl: the line-rewriting step of the config editors.  0 or -1.
+ */
+extern int strbuf_splice (struct strbuf *b, const char *s, size_t n, size_t at,
+                          size_t cut, const char *repl);
+
 #endif /* VMSHIFT_STRBUF_H */

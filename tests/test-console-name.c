@@ -9,11 +9,13 @@
 
 #include "console-name.h"
 
+typedef char *(*rewriter) (const char *text, int *changes);
+
 static void
-check_cmdline (const char *in, const char *want, int want_changes)
+check (rewriter fn, const char *in, const char *want, int want_changes)
 {
   int changes = -1;
-  char *out = rewrite_cmdline_consoles (in, &changes);
+  char *out = fn (in, &changes);
 
   assert (out != NULL);
   if (strcmp (out, want) != 0 || changes != want_changes) {
@@ -24,20 +26,8 @@ check_cmdline (const char *in, const char *want, int want_changes)
   free (out);
 }
 
-static void
-check_inittab (const char *in, const char *want, int want_changes)
-{
-  int changes = -1;
-  char *out = rewrite_inittab_consoles (in, &changes);
-
-  assert (out != NULL);
-  if (strcmp (out, want) != 0 || changes != want_changes) {
-    fprintf (stderr, "in:   %s\nout:  %s (%d)\nwant: %s (%d)\n", in, out,
-             changes, want, want_changes);
-    abort ();
-  }
-  free (out);
-}
+#define check_cmdline(...) check (rewrite_cmdline_consoles, __VA_ARGS__)
+#define check_inittab(...) check (rewrite_inittab_consoles, __VA_ARGS__)
 
 int
 main (void)

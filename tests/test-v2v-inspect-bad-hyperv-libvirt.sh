@@ -45,18 +45,18 @@ vhds="Virtual Hard Disks"
 export_vm nodisk "" "$(ide0 'C:\VMs\nodisk\Virtual Hard Disks\gone.vhdx')"
 want="disk 'IDE 0:0' ('C:\\VMs\\nodisk\\Virtual Hard Disks\\gone.vhdx'):"
 want+=" there is no 'gone.vhdx' in '$d/nodisk/$vhds' or '$d/nodisk/$vms'"
-inspect_bad "Hyper-V disk not found" "$want" nodisk
+bad "Hyper-V disk not found" "$want" nodisk
 
 export_vm bigmem \
   '<memory><bank><size type="integer">99999999999</size></bank></memory>'
-inspect_bad "Hyper-V memory overflow" \
+bad "Hyper-V memory overflow" \
   "settings/memory/bank/size = 99999999999 is not an amount of memory" bigmem
 
 export_vm doctype
 sed -i '1a <!DOCTYPE configuration [\
 <!ENTITY pw SYSTEM "file:///etc/passwd">]>' doctype/"$vms"/*.xml
 sed -i 's|<name type="string">doctype|&\&pw;|' doctype/"$vms"/*.xml
-inspect_bad "Hyper-V DOCTYPE with an external entity" \
+bad "Hyper-V DOCTYPE with an external entity" \
   "has a DOCTYPE declaration; refusing it" doctype/"$vms"/*.xml
 
 # A checkpoint: a differencing VHD (QEMU would read it without its parent).
@@ -65,26 +65,26 @@ qemu-img create -q -f vpc "checkpoint/$vhds/SRV_4E2A.avhd" 64M
 printf '\0\0\0\4' | dd of="checkpoint/$vhds/SRV_4E2A.avhd" bs=1 seek=60 \
   conv=notrunc status=none
 want="file '$d/checkpoint/$vhds/SRV_4E2A.avhd' is a differencing disk"
-inspect_bad "Hyper-V checkpoint" \
+bad "Hyper-V checkpoint" \
   "$want (a checkpoint), which QEMU cannot read" checkpoint
 
 export_vm notvhdx "" "$(ide0 'C:\VMs\x.vhdx')"
 head -c 65536 /dev/urandom > "notvhdx/$vhds/x.vhdx"
-inspect_bad "Hyper-V disk that is not a VHDX" \
+bad "Hyper-V disk that is not a VHDX" \
   "disk 'IDE 0:0': '$d/notvhdx/$vhds/x.vhdx' is not a VHDX file" notvhdx
 
 mkdir notexport
-inspect_bad "not a Hyper-V export" \
+bad "not a Hyper-V export" \
   "'$d/notexport' is not a Hyper-V export: it has no 'Virtual Machines'" \
   --from hyperv notexport
 
 export_vm twovms
 cp twovms/"$vms"/*.xml twovms/"$vms"/11111111-2222-4333-8444-555555555555.xml
-inspect_bad "two VMs in one export" "holds several virtual machines" twovms
+bad "two VMs in one export" "holds several virtual machines" twovms
 
 mkdir -p "vmcx/$vms" "vmcx/$vhds"
 head -c 4096 /dev/zero > "vmcx/$vms/6B7A5C4D-3E2F-4A1B-9C8D-7E6F5A4B3C2D.vmcx"
-inspect_bad "Hyper-V 2016 export without disks" \
+bad "Hyper-V 2016 export without disks" \
   "no .vhd or .vhdx disk in '$d/vmcx/$vhds'" vmcx
 
 # ---- libvirt -----------------------------------------------------------
@@ -104,46 +104,46 @@ XML
 
 domain missing "<disk type='file' device='disk'><driver type='qcow2'/>
   <source file='missing.qcow2'/><target dev='vda' bus='virtio'/></disk>"
-inspect_bad "libvirt missing disk" \
+bad "libvirt missing disk" \
   "disk 'vda' file '$d/missing.qcow2' does not exist" missing.xml
 
 domain rbd "<disk type='network' device='disk'><driver type='raw'/>
   <source protocol='rbd' name='rbd/web1'><host name='mon1'/></source>
   <target dev='vda' bus='virtio'/></disk>"
-inspect_bad "libvirt network disk" \
+bad "libvirt network disk" \
   "disk 'vda' is a network disk (rbd): network disks (rbd, iscsi" rbd.xml
 
 domain volume "<disk type='volume' device='disk'>
   <source pool='default' volume='web1.qcow2'/><target dev='vda'/></disk>"
 want="disk 'vda' is the volume 'web1.qcow2' of pool 'default':"
-inspect_bad "libvirt volume disk in an XML file" \
+bad "libvirt volume disk in an XML file" \
   "$want volume disks need libvirt:URI/DOMAIN" volume.xml
 
 domain ldoctype ""
 sed -i '1i <!DOCTYPE domain [<!ENTITY sh SYSTEM "file:///etc/shadow">]>' \
   ldoctype.xml
 sed -i 's|<name>ldoctype|&\&sh;|' ldoctype.xml
-inspect_bad "libvirt DOCTYPE with an external entity" \
+bad "libvirt DOCTYPE with an external entity" \
   "'ldoctype.xml' has a DOCTYPE declaration; refusing it" ldoctype.xml
 
 domain bigmem2 ""
 sed -i "s|<memory unit='MiB'>512|<memory unit='EiB'>20|" bigmem2.xml
-inspect_bad "libvirt memory overflow" \
+bad "libvirt memory overflow" \
   "'bigmem2.xml': <memory>: 20 EiB is more than 16 EiB" bigmem2.xml
 
 # libvirt's test driver (test:///default, in the client library: no
 # daemon) has one domain, "test", running.
-inspect_bad "unknown domain" \
+bad "unknown domain" \
   "there is no domain 'nosuch' at 'test:///default'" \
   libvirt:test:///default/nosuch
-inspect_bad "running domain" \
+bad "running domain" \
   "domain 'test' is running: shut it down first" libvirt:test:///default/test
-inspect_bad "libvirt: without a domain" \
+bad "libvirt: without a domain" \
   "'libvirt:test:///default/': no domain: write libvirt:URI/DOMAIN" \
   libvirt:test:///default/
-inspect_bad "libvirt: with a malformed URI" \
+bad "libvirt: with a malformed URI" \
   "'libvirt:default/test': 'default' is not a libvirt URI" \
   libvirt:default/test
-inspect_bad "libvirt: nothing at all" "'libvirt:': no domain" libvirt:
+bad "libvirt: nothing at all" "'libvirt:': no domain" libvirt:
 
-inspect_bad_done
+bad_done

@@ -24,67 +24,67 @@ vmx ()
 
 # A disk file that is not there.
 vmx missing missing.vmdk
-inspect_bad "missing disk" \
+bad "missing disk" \
   "disk 'scsi0:0' file '$d/missing.vmdk' does not exist" \
   missing.vmx
 
 # Not a .vmx at all.
 head -c 4096 /dev/urandom > random.bin
-inspect_bad "random bytes" "'random.bin'" --from vmx random.bin
+bad "random bytes" "'random.bin'" --from vmx random.bin
 printf '\377\330\377\340\000\020JFIF\000\001\001\000\000\001' > photo.jpg
 head -c 2048 /dev/urandom >> photo.jpg
-inspect_bad "JPEG as vmx" "'photo.jpg'" --from vmx photo.jpg
-inspect_bad "JPEG, detected" \
+bad "JPEG as vmx" "'photo.jpg'" --from vmx photo.jpg
+bad "JPEG, detected" \
   "'photo.jpg': cannot tell what kind of VM" photo.jpg
 printf 'displayName = "x"\nthis is not a setting\n' > garbage.vmx
-inspect_bad "malformed line" "'garbage.vmx' line 2: expected key = \"value\"" \
+bad "malformed line" "'garbage.vmx' line 2: expected key = \"value\"" \
   garbage.vmx
-inspect_bad "no such vmx" "could not open '$d/nope.vmx'" "$d/nope.vmx"
+bad "no such vmx" "could not open '$d/nope.vmx'" "$d/nope.vmx"
 
 # A monolithicSparse disk truncated to 1 KiB.
 qemu-img create -q -f vmdk trunc.vmdk 1G
 truncate -s 1K trunc.vmdk
 vmx trunc trunc.vmdk
-inspect_bad "truncated sparse" "'$d/trunc.vmdk': truncated" trunc.vmx
+bad "truncated sparse" "'$d/trunc.vmdk': truncated" trunc.vmx
 
 # A sparse disk cut short of its metadata.
 qemu-img create -q -f vmdk short.vmdk 1G
 truncate -s 64K short.vmdk
 vmx short short.vmdk
-inspect_bad "sparse short of its metadata" \
+bad "sparse short of its metadata" \
   "'$d/short.vmdk': truncated" short.vmx
 
 # A monolithicFlat descriptor whose -flat file is missing.
 qemu-img create -q -f vmdk -o subformat=monolithicFlat noflat.vmdk 1G
 rm noflat-flat.vmdk
 vmx noflat noflat.vmdk
-inspect_bad "missing flat extent" \
+bad "missing flat extent" \
   "'$d/noflat.vmdk': extent 'noflat-flat.vmdk' is missing" noflat.vmx
 
 # ... and one whose -flat file is too short.
 qemu-img create -q -f vmdk -o subformat=monolithicFlat shortflat.vmdk 1G
 truncate -s 100M shortflat-flat.vmdk
 vmx shortflat shortflat.vmdk
-inspect_bad "short flat extent" \
+bad "short flat extent" \
   "'$d/shortflat-flat.vmdk': truncated" shortflat.vmx
 
 # A .vmdk that is not a VMDK.
 head -c 65536 /dev/urandom > notvmdk.vmdk
 vmx notvmdk notvmdk.vmdk
-inspect_bad "not a VMDK" "'$d/notvmdk.vmdk': not a VMDK file" notvmdk.vmx
+bad "not a VMDK" "'$d/notvmdk.vmdk': not a VMDK file" notvmdk.vmx
 
 # Unreadable files (the tests run as root, so no chmod 000): a
 # directory where the .vmx should be, a disk that is a dangling
 # symlink, a disk that is a directory.
 mkdir dir.vmx
-inspect_bad "vmx is a directory" "'dir.vmx': Is a directory" dir.vmx
+bad "vmx is a directory" "'dir.vmx': Is a directory" dir.vmx
 ln -s /nonexistent/disk.vmdk dangling.vmdk
 vmx dangling dangling.vmdk
-inspect_bad "dangling symlink disk" \
+bad "dangling symlink disk" \
   "disk 'scsi0:0' file '$d/dangling.vmdk' does not exist" dangling.vmx
 mkdir dirdisk.vmdk
 vmx dirdisk dirdisk.vmdk
-inspect_bad "disk is a directory" \
+bad "disk is a directory" \
   "'$d/dirdisk.vmdk': Is a directory" dirdisk.vmx
 
 # Snapshot chains: a parent loop, a missing parent, a parent changed
@@ -97,7 +97,7 @@ printf '%s\n' 'createType="monolithicFlat"' 'CID=bbbbbbbb' \
   'parentCID=aaaaaaaa' 'parentFileNameHint="loop-a.vmdk"' \
   'RW 16384 FLAT "loop-flat.vmdk" 0' > loop-b.vmdk
 vmx loop loop-a.vmdk
-inspect_bad "parent loop" \
+bad "parent loop" \
   "'$d/loop-b.vmdk': parent 'loop-a.vmdk' is already in this snapshot" \
   loop.vmx
 
@@ -105,7 +105,7 @@ qemu-img create -q -f vmdk orphan-base.vmdk 1G
 qemu-img create -q -f vmdk -b orphan-base.vmdk -F vmdk orphan.vmdk
 rm orphan-base.vmdk
 vmx orphan orphan.vmdk
-inspect_bad "missing parent" \
+bad "missing parent" \
   "'$d/orphan.vmdk': parent 'orphan-base.vmdk' is missing" \
   orphan.vmx
 
@@ -116,7 +116,7 @@ printf '%s\n' '# Disk DescriptorFile' 'version=1' 'CID=12345678' \
 qemu-img create -q -f vmdk -b cid-base.vmdk -F vmdk cid.vmdk
 sed -i 's/^CID=12345678$/CID=87654321/' cid-base.vmdk
 vmx cid cid.vmdk
-inspect_bad "parent CID changed" \
+bad "parent CID changed" \
   "'$d/cid.vmdk': its parent '$d/cid-base.vmdk' has CID 87654321" cid.vmx
 
-inspect_bad_done
+bad_done
