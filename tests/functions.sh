@@ -14,8 +14,8 @@
 #                            "VMSHIFT-PROBE done"; fails on timeout
 #   probe_value LOG KEY      the value of "VMSHIFT-PROBE KEY=..." in LOG
 #   md5_of FILE...           checksums, to prove a source unchanged
-#   inspect_golden NAME DIR SOURCE EXPECTED SETUP [WARNINGS]
-#                            'v2v inspect SOURCE' must print EXPECTED
+#   inspect_golden_dir DIR EXT
+#                            golden 'v2v inspect' cases in DIR (see there)
 #   bad WHAT WANT ARGS...    'v2v inspect ARGS' must fail with one error
 #                            line containing WANT (else counts $failures)
 #   make_ovf FILE HREF [DISK-ATTRS] [NAME] [PROLOGUE]
@@ -149,45 +149,6 @@ probe_value ()
 md5_of ()
 {
   md5sum "$@" | awk '{print $1}' | tr '\n' ' '
-}
-
-# inspect_golden NAME DIR SOURCE EXPECTED SETUP [WARNINGS]: runs the
-# script SETUP (if it exists) by bash -e in DIR, then 'v2v inspect
-# SOURCE', and compares its JSON (DIR written as @DIR@) with EXPECTED,
-# which VMSHIFT_UPDATE_EXPECTED=1 rewrites from the output, and its
-# stderr with the file WARNINGS (@DIR@ likewise; absent: stderr must be
-# empty).  Says "NAME: ok" or why not, and then returns 1.
-inspect_golden ()
-{
-  local name=$1 dir=$2 source=$3 expected=$4 setup=$5 warnings=${6:-}
-  local want_err=/dev/null
-
-  if [ -f "$setup" ] && ! (cd "$dir" && bash -e "$setup"); then
-    echo "$name: FAIL: $(basename "$setup") failed"
-    return 1
-  fi
-  if ! $VG v2v inspect "$source" > "$dir/out.json" 2> "$dir/err"; then
-    echo "$name: FAIL: v2v inspect failed:"
-    cat "$dir/err"
-    return 1
-  fi
-  if [ -n "$warnings" ] && [ -f "$warnings" ]; then
-    sed "s|@DIR@|$dir|g" "$warnings" > "$dir/want-err"
-    want_err=$dir/want-err
-  fi
-  if ! diff -u "$want_err" "$dir/err"; then
-    echo "$name: FAIL: v2v inspect's stderr is not as expected"
-    return 1
-  fi
-  sed "s|$dir|@DIR@|g" "$dir/out.json" > "$dir/actual.json"
-  if [ -n "${VMSHIFT_UPDATE_EXPECTED:-}" ]; then
-    cp "$dir/actual.json" "$expected"
-  fi
-  if ! diff -u "$expected" "$dir/actual.json"; then
-    echo "$name: FAIL: output differs from $(basename "$expected")"
-    return 1
-  fi
-  echo "$name: ok"
 }
 
 failures=0

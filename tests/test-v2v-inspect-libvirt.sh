@@ -3,7 +3,7 @@
 #
 # Each case is tests/inspect-libvirt/NAME.xml ("@DIR@" replaced by the
 # case's directory), NAME.setup (makes its disks) and NAME.expected (and
-# NAME.warnings): see functions.sh's inspect_golden.
+# NAME.warnings): see functions.sh's inspect_golden_dir.
 #
 #   VMSHIFT_UPDATE_EXPECTED=1 ./run tests/test-v2v-inspect-libvirt.sh
 #

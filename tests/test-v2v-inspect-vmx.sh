@@ -20,20 +20,4 @@ cases=$srcdir/inspect-vmx
 
 requires v2v qemu-img truncate diff sed
 
-tmp=$(cd "$tmp" && pwd -P)          # v2v reports canonical directories
-
-failed=()
-for vmx in "$cases"/*.vmx; do
-  name=$(basename "$vmx" .vmx)
-  dir=$tmp/$name
-  mkdir "$dir"
-  sed "s|@DIR@|$dir|g" "$vmx" > "$dir/$name.vmx"
-
-  inspect_golden "$name" "$dir" "$dir/$name.vmx" "$cases/$name.expected" \
-    "$cases/$name.setup" || failed+=("$name")
-done
-
-if [ ${#failed[@]} -gt 0 ]; then
-  echo "failed cases: ${failed[*]}" >&2
-  exit 1
-fi
+inspect_golden_dir "$cases" vmx
