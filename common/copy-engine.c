@@ -2,11 +2,14 @@
 #include <config.h>
 
 #include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
 #include <inttypes.h>
 #include <libnbd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -172,14 +175,48 @@ struct dst {
   int fd;
   struct nbd_handle *nbd;
   bool created; /* we created the file: remove it on failure */
+  int zero_how; /* in_place: the first dst_zero method that worked */
 };
 
+/* An existing disk or raw file of at least size bytes, opened in place. */
 static int
-dst_open (struct dst *d, const char *file, const char *format, uint64_t size)
+dst_open_in_place (struct dst *d, const char *file, uint64_t size)
+{
+  struct stat st;
+  uint64_t have;
+
+  d->fd = open (file, O_RDWR | O_CLOEXEC);
+  if (d->fd == -1 || fstat (d->fd, &st) == -1) {
+    set_error (errno, "could not open '%s'", file);
+    return -1;
+  }
+  if (S_ISBLK (st.st_mode)) {
+    if (ioctl (d->fd, BLKGETSIZE64, &have) == -1) {
+      set_error (errno, "'%s': could not read its size", file);
+      return -1;
+    }
+  }
+  else
+    have = st.st_size;
+  if (have < size) {
+    set_error (
+        0, "'%s' is smaller (%" PRIu64 " bytes) than the image (%" PRIu64 ")",
+        file, have, size);
+    return -1;
+  }
+  return 0;
+}
+
+static int
+dst_open (struct dst *d, const char *file, const char *format, uint64_t size,
+          bool in_place)
 {
   d->fd = -1;
   d->nbd = NULL;
   d->created = false;
+  d->zero_how = 0;
+  if (in_place)
+    return dst_open_in_place (d, file, size);
   if (strcmp (format, "raw") == 0) {
     d->fd = open (file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (d->fd == -1) {
@@ -230,6 +267,31 @@ dst_write (struct dst *d, const char *buf, size_t n, uint64_t off,
   return 0;
 }
 
+/* Makes a range of an in-place destination read as zeros, cheaply where
+ * the device or filesystem can: punch a hole (discard that guarantees
+ * zeros), else zero the range (write-zeroes), else write zeros.
+ */
+static int
+dst_zero (struct dst *d, uint64_t off, uint64_t len, const char *file)
+{
+  static const char zeros[1024 * 1024];
+  static const int modes[] = {
+    FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+    FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+  };
+
+  for (; d->zero_how < 2; d->zero_how++)
+    if (fallocate (d->fd, modes[d->zero_how], off, len) == 0)
+      return 0;
+  for (uint64_t done = 0; done < len;) {
+    size_t n = len - done < sizeof zeros ? len - done : sizeof zeros;
+    if (dst_write (d, zeros, n, off + done, file) == -1)
+      return -1;
+    done += n;
+  }
+  return 0;
+}
+
 static int
 dst_read (struct dst *d, char *buf, size_t n, uint64_t off, const char *file)
 {
@@ -275,59 +337,161 @@ dst_close (struct dst *d, const char *file)
   return r;
 }
 
-static int
-copy_extents (struct nbd_handle *src, struct dst *d, const extent_vector *v,
-              const struct copy_options *o, struct copy_stats *st,
-              uint64_t total)
-{
-  CLEANUP_FREE char *buf = malloc (BLOCK);
-  CLEANUP_FREE char *check = o->verify ? malloc (BLOCK) : NULL;
-  uint64_t done = 0;
+/* What a copy writes, and where: in place, [lo, hi) is written during
+ * the pass and the rest (the guarded head and tail) at the end.
+ */
+struct pass {
+  struct dst *d;
+  const struct copy_options *o;
+  struct copy_stats *st;
+  char *check; /* verify buffer, BLOCK bytes */
+  uint64_t lo, hi;
+};
 
-  if (buf == NULL || (o->verify && check == NULL)) {
+/* Writes buf (n bytes at off; NULL: zeros) clipped to [lo, hi).  Zero
+ * data is skipped on a fresh destination and made zero in place.
+ */
+static int
+put (struct pass *p, const char *buf, uint64_t off, uint64_t n)
+{
+  uint64_t a = off > p->lo ? off : p->lo;
+  uint64_t b = off + n < p->hi ? off + n : p->hi;
+
+  if (a >= b)
+    return 0;
+  buf = buf ? buf + (a - off) : NULL;
+  n = b - a;
+  if (buf == NULL || is_zero (buf, n)) {
+    if (!p->o->in_place)
+      return 0;
+    if (dst_zero (p->d, a, n, p->o->dst) == -1)
+      return -1;
+    p->st->zeroed += n;
+    return 0;
+  }
+  if (dst_write (p->d, buf, n, a, p->o->dst) == -1)
+    return -1;
+  p->st->written += n;
+  if (p->o->verify) {
+    for (uint64_t done = 0; done < n;) {
+      size_t m = n - done < BLOCK ? n - done : BLOCK;
+      if (dst_read (p->d, p->check, m, a + done, p->o->dst) == -1)
+        return -1;
+      if (memcmp (buf + done, p->check, m) != 0) {
+        set_error (0, "'%s': verification failed at offset %" PRIu64,
+                   p->o->dst, a + done);
+        return -1;
+      }
+      done += m;
+    }
+  }
+  return 0;
+}
+
+static int
+copy_extents (struct nbd_handle *src, struct pass *p, const extent_vector *v,
+              uint64_t size, uint64_t total)
+{
+  const struct copy_options *o = p->o;
+  CLEANUP_FREE char *buf = malloc (BLOCK);
+  uint64_t done = 0, pos = 0;
+
+  if (buf == NULL) {
     set_error (errno, "malloc");
     return -1;
   }
   for (size_t i = 0; i < v->len; ++i) {
-    for (uint64_t off = v->ptr[i].offset;
-         off < v->ptr[i].offset + v->ptr[i].length;) {
-      uint64_t end = v->ptr[i].offset + v->ptr[i].length;
-      size_t n = end - off < BLOCK ? end - off : BLOCK;
+    if (pos < v->ptr[i].offset
+        && put (p, NULL, pos, v->ptr[i].offset - pos) == -1)
+      return -1;
+    pos = v->ptr[i].offset + v->ptr[i].length;
+    for (uint64_t off = v->ptr[i].offset; off < pos;) {
+      size_t n = pos - off < BLOCK ? pos - off : BLOCK;
 
       if (nbd_pread (src, buf, n, off, 0) == -1) {
         set_nbd_error (o->src);
         return -1;
       }
-      if (!is_zero (buf, n)) {
-        if (dst_write (d, buf, n, off, o->dst) == -1)
-          return -1;
-        st->written += n;
-        if (o->verify) {
-          if (dst_read (d, check, n, off, o->dst) == -1)
-            return -1;
-          if (memcmp (buf, check, n) != 0) {
-            set_error (0, "'%s': verification failed at offset %" PRIu64,
-                       o->dst, off);
-            return -1;
-          }
-        }
-      }
+      if (put (p, buf, off, n) == -1)
+        return -1;
       off += n;
       done += n;
       if (o->progress)
         o->progress (o->opaque, done, total);
     }
   }
-  st->data = total;
+  if (pos < size && put (p, NULL, pos, size - pos) == -1)
+    return -1;
+  p->st->data = total;
   return 0;
+}
+
+#define GUARD (1024 * 1024)
+
+/* In place: the first and last GUARD bytes, read from the source up
+ * front, zeroed on the destination before the pass and written after it.
+ */
+struct guard {
+  char *head, *tail;
+  uint64_t tail_off, len;
+};
+
+static int
+guard_begin (struct nbd_handle *src, struct pass *p, uint64_t size,
+             struct guard *g)
+{
+  g->len = size / 2 < GUARD ? size / 2 : GUARD;
+  g->tail_off = size - g->len;
+  g->head = malloc (g->len ? g->len : 1);
+  g->tail = malloc (g->len ? g->len : 1);
+  if (g->head == NULL || g->tail == NULL) {
+    set_error (errno, "malloc");
+    return -1;
+  }
+  if (g->len
+      && (nbd_pread (src, g->head, g->len, 0, 0) == -1
+          || nbd_pread (src, g->tail, g->len, g->tail_off, 0) == -1)) {
+    set_nbd_error (p->o->src);
+    return -1;
+  }
+  /* Old partition tables go first. */
+  p->lo = 0;
+  p->hi = size;
+  if (put (p, NULL, 0, g->len) == -1
+      || put (p, NULL, g->tail_off, g->len) == -1
+      || fdatasync (p->d->fd) == -1) {
+    prefix_error ("clearing the partition tables of '%s'", p->o->dst);
+    return -1;
+  }
+  p->st->zeroed -= 2 * g->len;
+  p->lo = g->len;
+  p->hi = g->tail_off;
+  return 0;
+}
+
+static int
+guard_end (struct pass *p, uint64_t size, struct guard *g)
+{
+  if (fdatasync (p->d->fd) == -1) {
+    set_error (errno, "'%s': flush", p->o->dst);
+    return -1;
+  }
+  p->lo = 0;
+  p->hi = size;
+  return put (p, g->tail, g->tail_off, g->len) == -1
+                 || put (p, g->head, 0, g->len) == -1
+             ? -1
+             : 0;
 }
 
 int
 copy_image (const struct copy_options *o, struct copy_stats *st)
 {
   struct nbd_handle *src;
-  struct dst d = { -1, NULL, false };
+  struct dst d = { -1, NULL, false, 0 };
   extent_vector data = empty_vector;
+  struct pass pass = { 0 };
+  struct guard g = { 0 };
   struct timespec t0, t1;
   uint64_t total;
   int64_t size;
@@ -350,16 +514,30 @@ copy_image (const struct copy_options *o, struct copy_stats *st)
   st->size = size;
   if (map_data (src, size, &data, &total) == -1)
     goto err;
-  if (dst_open (&d, o->dst, o->dst_format, size) == -1)
+  if (dst_open (&d, o->dst, o->dst_format, size, o->in_place) == -1)
     goto err;
   if (o->progress)
     o->progress (o->opaque, 0, total);
-  if (copy_extents (src, &d, &data, o, st, total) == -1)
+  pass.d = &d;
+  pass.o = o;
+  pass.st = st;
+  pass.hi = size;
+  pass.check = o->verify ? malloc (BLOCK) : NULL;
+  if (o->verify && pass.check == NULL) {
+    set_error (errno, "malloc");
+    goto err;
+  }
+  if ((o->in_place && guard_begin (src, &pass, size, &g) == -1)
+      || copy_extents (src, &pass, &data, size, total) == -1
+      || (o->in_place && guard_end (&pass, size, &g) == -1))
     goto err;
   if (dst_close (&d, o->dst) == -1)
     goto err;
   nbd_close (src);
   extent_vector_reset (&data);
+  free (pass.check);
+  free (g.head);
+  free (g.tail);
   clock_gettime (CLOCK_MONOTONIC, &t1);
   st->seconds = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
   return 0;
@@ -375,6 +553,9 @@ err:
     unlink (o->dst);
   nbd_close (src);
   extent_vector_reset (&data);
+  free (pass.check);
+  free (g.head);
+  free (g.tail);
   return -1;
 }
 

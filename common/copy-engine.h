@@ -16,6 +16,7 @@ struct copy_stats {
   uint64_t size;    /* virtual size */
   uint64_t data;    /* bytes in data extents (what had to be read) */
   uint64_t written; /* bytes written (data less zero blocks) */
+  uint64_t zeroed;  /* in_place: bytes made zero (without writing) */
   double seconds;
 };
 
@@ -30,6 +31,15 @@ struct copy_options {
   copy_progress_fn progress; /* may be NULL */
   void *opaque;
   bool verify; /* read back and compare every data block */
+  /* Restore onto an existing disk (v2p): dst is a block device or a raw
+   * file of at least the source's size, written where it is (never
+   * created, truncated or removed).  What is not data in the source is
+   * made zero there (discard or write-zeroes, no data written), and the
+   * first and last MiB (partition tables, boot code) are zeroed first and
+   * written last, after a flush: an interrupted restore leaves a disk
+   * with no partition table, not one that looks complete.
+   */
+  bool in_place;
 };
 
 /* Copies.  On failure the destination file is removed.  0, or -1 with

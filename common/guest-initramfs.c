@@ -30,6 +30,33 @@ static const char *const virtio_modules[] = {
   "virtio_pci", "virtio_blk", "virtio_scsi", "virtio_net", NULL,
 };
 
+/* v2p: what real machines boot from, and their common NICs, so the
+ * initramfs is not tied to the VM's hardware (host-only).  Modules a
+ * kernel lacks are skipped.
+ */
+static const char *const physical_modules[] = {
+  "ahci",   "ata_piix",    "ata_generic",  "pata_acpi", "nvme",
+  "sd_mod", "sr_mod",      "megaraid_sas", "mpt3sas",   "mptsas",
+  "hpsa",   "smartpqi",    "aacraid",      "arcmsr",    "3w-sas",
+  "isci",   "pm80xx",      "vmd",          "xhci_pci",  "ehci_pci",
+  "uas",    "usb_storage", "mmc_block",    "sdhci_pci", "dm_mod",
+  "raid1",  "e1000",       "e1000e",       "igb",       "igc",
+  "ixgbe",  "i40e",        "ice",          "tg3",       "bnx2",
+  "bnx2x",  "bnxt_en",     "r8169",        "atlantic",  NULL,
+};
+
+/* The drivers a target needs in every initramfs. */
+struct driver_set {
+  const char *what; /* "virtio", for notes and errors */
+  const char *const *modules;
+  const char *required; /* a kernel without it is skipped */
+};
+
+static const struct driver_set virtio_set
+    = { "virtio", virtio_modules, "virtio_blk" };
+static const struct driver_set physical_set
+    = { "generic storage and NIC", physical_modules, "ahci" };
+
 /* The module index files kmod and busybox read in an initramfs. */
 static const char *const index_files[] = {
   "modules.dep",
@@ -270,7 +297,7 @@ rebuild_in_guest (struct guest *gs, const char *kver, const char *initrd,
                           : dracut;
   CLEANUP_FREE char *out = NULL;
 
-  if (persist_config (gs) == -1)
+  if (gs->target == TARGET_KVM && persist_config (gs) == -1)
     return -1;
   out = guestfs_command (gs->g, (char **) argv);
   if (out == NULL) {
@@ -289,7 +316,8 @@ rebuild_in_guest (struct guest *gs, const char *kver, const char *initrd,
  * no initramfs), -1 on error.
  */
 static int
-add_virtio_to_kernel (struct guest *gs, const char *kver)
+add_drivers_to_kernel (struct guest *gs, const char *kver,
+                       const struct driver_set *set)
 {
   CLEANUP_FREE char *initrd = find_initramfs (gs, kver);
   CLEANUP_FREE char *dep = NULL, *builtin = NULL, *depfile = NULL;
@@ -323,17 +351,17 @@ add_virtio_to_kernel (struct guest *gs, const char *kver)
     if (builtin == NULL)
       return -1;
   }
-  if (!find_module_line (dep, "virtio_blk")
-      && !(builtin && find_module_line (builtin, "virtio_blk"))) {
-    guest_note (gs, "kernel %s: no virtio_blk driver, skipped", kver);
+  if (!find_module_line (dep, set->required)
+      && !(builtin && find_module_line (builtin, set->required))) {
+    guest_note (gs, "kernel %s: no %s driver, skipped", kver, set->required);
     return 0;
   }
 
   co = cpio_overlay_new ();
   if (co == NULL)
     return -1;
-  for (size_t i = 0; virtio_modules[i]; ++i) {
-    const char *line = find_module_line (dep, virtio_modules[i]);
+  for (size_t i = 0; set->modules[i]; ++i) {
+    const char *line = find_module_line (dep, set->modules[i]);
     if (line && add_module_closure (gs, co, kver, line, &added) == -1)
       goto out;
   }
@@ -446,8 +474,8 @@ persist_config (struct guest *gs)
   return 0;
 }
 
-int
-guest_add_virtio (struct guest *gs)
+static int
+add_drivers (struct guest *gs, const struct driver_set *set)
 {
   CLEANUP_FREE_STRING_LIST char **kvers = NULL;
 
@@ -463,7 +491,7 @@ guest_add_virtio (struct guest *gs)
       guest_note (gs, "%s: a Xen-only kernel: skipped", kvers[i]);
       continue;
     }
-    r = add_virtio_to_kernel (gs, kvers[i]);
+    r = add_drivers_to_kernel (gs, kvers[i], set);
     if (r == -1)
       return -1;
     if (r == 1) {
@@ -476,10 +504,28 @@ guest_add_virtio (struct guest *gs)
     }
   }
   if (gs->kernels.len == 0) {
-    set_error (0, "no kernel in the guest has virtio drivers and an "
-                  "initramfs; install a kernel with virtio (Linux 2.6.25 or "
-                  "later) in the VM and convert again");
+    set_error (0,
+               "no kernel in the guest has %s drivers (%s) and an "
+               "initramfs; install such a kernel in the guest and try again",
+               set->what, set->required);
     return -1;
   }
+  return 0;
+}
+
+int
+guest_add_virtio (struct guest *gs)
+{
+  if (add_drivers (gs, &virtio_set) == -1)
+    return -1;
   return persist_config (gs);
+}
+
+/* The guest's own configuration stops being host-only in the
+ * vm-settings step (guest-vmsettings.c).
+ */
+int
+guest_add_generic_drivers (struct guest *gs)
+{
+  return add_drivers (gs, &physical_set);
 }

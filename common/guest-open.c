@@ -23,14 +23,22 @@ void
 guest_note (struct guest *gs, const char *fmt, ...)
 {
   va_list args;
-  char *s;
 
   va_start (args, fmt);
-  if (vasprintf (&s, fmt, args) == -1)
-    s = NULL;
+  string_vector_vappendf (&gs->notes, fmt, args);
   va_end (args);
-  if (s && string_vector_append (&gs->notes, s) == -1)
-    free (s);
+}
+
+void
+guest_warn (struct guest *gs, const char *fmt, ...)
+{
+  va_list args;
+
+  va_start (args, fmt);
+  string_vector_vappendf (&gs->warnings, fmt, args);
+  va_end (args);
+  if (gs->warnings.len)
+    guest_note (gs, "warning: %s", gs->warnings.ptr[gs->warnings.len - 1]);
 }
 
 /* A journalled ext filesystem that was not cleanly unmounted would be
@@ -142,8 +150,9 @@ inspect (struct guest *gs)
 }
 
 int
-guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
-            const char *const *formats, enum guest_target target, bool verbose)
+guest_launch (struct guest *gs, const struct vm *vm, char *const *overlays,
+              const char *const *formats, enum guest_target target,
+              bool verbose)
 {
   guestfs_h *g;
 
@@ -200,11 +209,28 @@ guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
   for (size_t i = 0; gs->filesystems[i] && gs->filesystems[i + 1]; i += 2)
     if (check_clean (g, gs->filesystems[i], gs->filesystems[i + 1]) == -1)
       return -1;
+  return 0;
+}
+
+int
+guest_inspect_mount (struct guest *gs)
+{
+  guestfs_h *g = gs->g;
+
   if (inspect (gs) == -1 || mount_guest (gs) == -1)
     return -1;
   gs->systemd = guestfs_exists (g, "/lib/systemd/systemd") > 0
                 || guestfs_exists (g, "/usr/lib/systemd/systemd") > 0;
   return 0;
+}
+
+int
+guest_open (struct guest *gs, const struct vm *vm, char *const *overlays,
+            const char *const *formats, enum guest_target target, bool verbose)
+{
+  if (guest_launch (gs, vm, overlays, formats, target, verbose) == -1)
+    return -1;
+  return guest_inspect_mount (gs);
 }
 
 int
@@ -233,6 +259,7 @@ guest_close (struct guest *gs)
   free_string_list (gs->filesystems);
   free_string_vector (&gs->kernels);
   free_string_vector (&gs->notes);
+  free_string_vector (&gs->warnings);
   netcfg_names_free (&gs->nics);
   memset (gs, 0, sizeof *gs);
   return r;
@@ -254,6 +281,19 @@ guest_steps (enum guest_target target)
     { NULL, NULL },
   };
 
-  (void) target;
-  return kvm_steps;
+  static const struct guest_step physical_steps[] = {
+    { "check", guest_check },
+    { "remove-vmware-tools", guest_remove_vmware_tools },
+    { "device-names", guest_fix_device_names },
+    { "bootloader", guest_fix_bootloader },
+    { "vm-settings", guest_remove_vm_settings },
+    { "nic-map", guest_map_nics },
+    { "initramfs", guest_add_generic_drivers },
+    { "bootloader-install", guest_install_bootloader },
+    { "selinux", guest_selinux_relabel },
+    { "trim", guest_trim },
+    { NULL, NULL },
+  };
+
+  return target == TARGET_PHYSICAL ? physical_steps : kvm_steps;
 }

@@ -24,6 +24,10 @@ struct guest {
   guestfs_h *g;
   const struct vm *vm; /* the source model (not owned) */
   enum guest_target target;
+  /* v2p: --mac VMMAC=PHYSMAC as pairs "vm", "phys", ..., NULL-ended, MACs
+   * normalised (not owned; set by the caller after guest_open).
+   */
+  char *const *mac_map;
 
   /* From inspection. */
   char *root;           /* root filesystem device */
@@ -39,9 +43,10 @@ struct guest {
                          type, ... (owned, NULL-ended) */
 
   /* Filled by steps, reported by the front end. */
-  string_vector kernels; /* versions given virtio (owned) */
-  netcfg_names nics;     /* NIC names pinned to MACs */
-  string_vector notes;   /* what each step did, for -v (owned) */
+  string_vector kernels;  /* versions given virtio (owned) */
+  netcfg_names nics;      /* NIC names pinned to MACs */
+  string_vector notes;    /* what each step did, for -v (owned) */
+  string_vector warnings; /* what the user must know (owned) */
 };
 
 /* Launches libguestfs on the given overlays (one per source disk, same
@@ -53,6 +58,25 @@ extern int guest_open (struct guest *gs, const struct vm *vm,
                        char *const *overlays, const char *const *formats,
                        enum guest_target target, bool verbose);
 
+/* guest_open in two halves, for callers that change the disks' layout
+ * in between (v2p): guest_launch starts the appliance on the disks and
+ * checks that every filesystem is clean; guest_inspect_mount finds the
+ * operating system and mounts it.  0, or -1 with the error set.
+ */
+extern int guest_launch (struct guest *gs, const struct vm *vm,
+                         char *const *overlays, const char *const *formats,
+                         enum guest_target target, bool verbose);
+extern int guest_inspect_mount (struct guest *gs);
+
+/* Fits disk i (gs->devices[i]) to new_size bytes before inspection
+ * (guest-layout.c): the last data partition and its filesystem grow (or
+ * an ext2/3/4 one shrinks), trailing swap moves to the end.  For growth
+ * the device already has its new size; for a shrink the caller then
+ * shrinks the image to new_size and launches again.  0, or -1 with the
+ * error set (a filesystem that cannot shrink enough says so).
+ */
+extern int guest_fit_disk (struct guest *gs, size_t i, uint64_t new_size);
+
 /* Unmounts, syncs and shuts down the appliance, then frees everything.
  * Returns 0, or -1 with the error set if the final sync failed (the
  * overlays may then be incomplete).
@@ -61,6 +85,10 @@ extern int guest_close (struct guest *gs);
 
 /* Records a line for -v output: "step: what was done". */
 extern void guest_note (struct guest *gs, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+/* Records a warning for the user (and a note for -v). */
+extern void guest_warn (struct guest *gs, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 /* One conversion step. */
@@ -82,6 +110,14 @@ extern int guest_pin_nics (struct guest *gs);         /* guest-net.c */
 extern int guest_uefi_fallback (struct guest *gs);    /* guest-uefi.c */
 extern int guest_selinux_relabel (struct guest *gs);  /* guest-selinux.c */
 extern int guest_trim (struct guest *gs);             /* guest-trim.c */
+/* v2p (TARGET_PHYSICAL) steps. */
+extern int
+guest_add_generic_drivers (struct guest *gs); /* guest-initramfs.c */
+extern int
+guest_remove_vm_settings (struct guest *gs);  /* guest-vmsettings.c */
+extern int guest_map_nics (struct guest *gs); /* guest-nicmap.c */
+extern int
+guest_install_bootloader (struct guest *gs); /* guest-bootinstall.c */
 
 /* Helpers shared by the steps (guest-util.c). */
 

@@ -11,6 +11,7 @@
 #include "cleanups.h"
 #include "errors.h"
 #include "netcfg.h"
+#include "strbuf.h"
 #include "vm.h"
 
 static bool
@@ -258,6 +259,92 @@ netcfg_parse (enum netcfg_kind kind, const char *path, const char *text,
   }
   set_error (0, "unknown network configuration kind %d", (int) kind);
   return -1;
+}
+
+/* Does text at p hold the MAC mac (lowercase, ':') in any case, with ':'
+ * or '-', not inside a longer hex run?
+ */
+static bool
+mac_at (const char *text, const char *p, const char *mac)
+{
+  size_t n = strlen (mac);
+
+  if (p > text && (isxdigit ((unsigned char) p[-1]) || p[-1] == ':'))
+    return false;
+  for (size_t i = 0; i < n; ++i) {
+    if (mac[i] == ':' ? p[i] != ':' && p[i] != '-'
+                      : tolower ((unsigned char) p[i]) != mac[i])
+      return false;
+  }
+  return !isxdigit ((unsigned char) p[n]) && p[n] != ':';
+}
+
+char *
+netcfg_replace_mac (const char *text, const char *from, const char *to,
+                    int *changes)
+{
+  struct strbuf b = { 0 };
+  size_t n = strlen (from), start = 0;
+
+  *changes = 0;
+  for (size_t i = 0; text[i]; ++i) {
+    char repl[32];
+    bool upper;
+    if (!mac_at (text, text + i, from))
+      continue;
+    upper = false;
+    for (size_t j = 0; j < n; ++j)
+      upper |= isupper ((unsigned char) text[i + j]) != 0;
+    snprintf (repl, sizeof repl, "%s", to);
+    for (size_t j = 0; repl[j]; ++j) {
+      if (upper)
+        repl[j] = toupper ((unsigned char) repl[j]);
+      if (repl[j] == ':' && j < n)
+        repl[j] = text[i + j];
+    }
+    if (strbuf_add (&b, text + start, i - start) == -1
+        || strbuf_add (&b, repl, strlen (repl)) == -1) {
+      free (b.buf);
+      return NULL;
+    }
+    i += n - 1;
+    start = i + 1;
+    (*changes)++;
+  }
+  if (strbuf_add (&b, text + start, strlen (text + start)) == -1
+      || strbuf_add (&b, "", 0) == -1) {
+    free (b.buf);
+    return NULL;
+  }
+  return b.buf;
+}
+
+char *
+netcfg_drop_lines (const char *text,
+                   bool (*keep) (const char *line, size_t len, void *opaque),
+                   void *opaque, int *changes)
+{
+  struct strbuf b = { 0 };
+
+  *changes = 0;
+  for (const char *line = text; *line;) {
+    size_t len = strcspn (line, "\n");
+    size_t with_nl = len + (line[len] == '\n');
+    if (keep (line, len, opaque)) {
+      if (strbuf_add (&b, line, with_nl) == -1) {
+        free (b.buf);
+        return NULL;
+      }
+    }
+    else
+      (*changes)++;
+    line += with_nl;
+  }
+  if (strbuf_add (&b, "", 0) == -1) {
+    free (b.buf);
+    return NULL;
+  }
+  return b.buf;
 }
 
 void

@@ -7,6 +7,9 @@
 #ifndef VMSHIFT_NETCFG_H
 #define VMSHIFT_NETCFG_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "vector.h"
 
 struct netcfg_name {
@@ -29,6 +32,23 @@ enum netcfg_kind {
  */
 extern int netcfg_parse (enum netcfg_kind kind, const char *path,
                          const char *text, netcfg_names *out);
+
+/* Replaces every occurrence of the MAC from (normalised lowercase
+ * "aa:bb:..") in text, written in either case with ':' or '-', by to,
+ * in the case the occurrence used.  Returns the new text (the caller
+ * frees) and sets *changes, or NULL with the error set.
+ */
+extern char *netcfg_replace_mac (const char *text, const char *from,
+                                 const char *to, int *changes);
+
+/* Drops the lines of text for which keep returns false.  Returns the
+ * new text (the caller frees) and sets *changes to the lines dropped,
+ * or NULL with the error set.
+ */
+extern char *netcfg_drop_lines (const char *text,
+                                bool (*keep) (const char *line, size_t len,
+                                              void *opaque),
+                                void *opaque, int *changes);
 
 /* Frees the names and the vector. */
 extern void netcfg_names_free (netcfg_names *v);

@@ -101,10 +101,14 @@ kvm_or_tcg ()
   fi
 }
 
+# boot_probe DISK FORMAT MAC bios|uefi LOG [virtio|physical]: boots the
+# disk under QEMU (q35) until the guest's vmshift-probe says "done".
+# virtio (the default) is a KVM guest's hardware; physical is a real
+# machine's: the disk on AHCI and an e1000e NIC.
 boot_probe ()
 {
-  local disk=$1 fmt=$2 mac=$3 firmware=$4 log=$5
-  local timeout=${BOOT_TIMEOUT:-400} accel cpu vars pid i fw=()
+  local disk=$1 fmt=$2 mac=$3 firmware=$4 log=$5 hw=${6:-virtio}
+  local timeout=${BOOT_TIMEOUT:-400} accel cpu vars pid i fw=() dev=()
 
   accel=$(kvm_or_tcg)
   cpu=max
@@ -116,12 +120,19 @@ boot_probe ()
     fw=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd
         -drive if=pflash,format=raw,file="$vars")
   fi
+  if [ "$hw" = physical ]; then
+    dev=(-drive file="$disk",format="$fmt",if=none,id=d0,snapshot=on
+         -device ahci,id=ahci0 -device ide-hd,drive=d0,bus=ahci0.0
+         -netdev user,id=n0 -device e1000e,netdev=n0,mac="$mac")
+  else
+    dev=(-drive file="$disk",format="$fmt",if=virtio,snapshot=on
+         -netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac="$mac")
+  fi
   : > "$log"
   qemu-system-x86_64 -accel "$accel" -machine q35 -cpu "$cpu" -m 1024 \
     -smp 2 -nodefaults -display none -vga none -no-reboot \
     "${fw[@]}" \
-    -drive file="$disk",format="$fmt",if=virtio,snapshot=on \
-    -netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac="$mac" \
+    "${dev[@]}" \
     -serial file:"$log" &
   pid=$!
   cleanup_fn "kill $pid 2>/dev/null; wait $pid 2>/dev/null"

@@ -69,7 +69,7 @@ int
 main (void)
 {
   char dir[] = "/tmp/test-copy-engine.XXXXXX";
-  char src[256], dst[256], dst2[256], cmd[512];
+  char src[256], dst[256], dst2[256], cmd[1024];
   struct stat sb;
   int fd;
 
@@ -117,6 +117,46 @@ main (void)
   o.dst = dst2;
   assert (copy_image (&o, &st) == -1);
   assert (strstr (get_error (), "nonexistent"));
+
+  /* In place (v2p): an existing, larger "disk" full of old data.  The
+   * image's 64 MiB must read back exactly (its holes and zero blocks as
+   * zeros, the old data gone), only the two data MiB are written, and
+   * what lies past the image is not touched.
+   */
+  char disk[256];
+  snprintf (disk, sizeof disk, "%s/disk.raw", dir);
+  fd = open (disk, O_RDWR | O_CREAT | O_TRUNC, 0644);
+  assert (fd >= 0);
+  for (int i = 0; i < 80; ++i)
+    write_at (fd, (off_t) i * MiB, MiB, 1);
+  char *tail_before = malloc (16 * MiB), *tail_after = malloc (16 * MiB);
+  assert (pread (fd, tail_before, 16 * MiB, 64 * MiB) == 16 * MiB);
+  close (fd);
+  o = (struct copy_options){
+    .src = src,
+    .src_format = "raw",
+    .dst = disk,
+    .dst_format = "raw",
+    .in_place = true,
+    .verify = true,
+  };
+  assert (copy_image (&o, &st) == 0);
+  assert (st.written == 2 * MiB);
+  assert (st.zeroed == 62 * MiB);
+  snprintf (cmd, sizeof cmd, "cmp -s -n %d %s %s", 64 * MiB, src, disk);
+  assert (system (cmd) == 0);
+  fd = open (disk, O_RDONLY);
+  assert (pread (fd, tail_after, 16 * MiB, 64 * MiB) == 16 * MiB);
+  close (fd);
+  assert (memcmp (tail_before, tail_after, 16 * MiB) == 0);
+  free (tail_before);
+  free (tail_after);
+  assert (stat (disk, &sb) == 0 && sb.st_size == 80 * MiB);
+  /* A disk smaller than the image is refused, and left alone. */
+  assert (truncate (disk, 32 * MiB) == 0);
+  assert (copy_image (&o, &st) == -1);
+  assert (strstr (get_error (), "smaller"));
+  assert (stat (disk, &sb) == 0 && sb.st_size == 32 * MiB);
 
   snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
   assert (system (cmd) == 0);

@@ -4,6 +4,7 @@
 #undef NDEBUG
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netcfg.h"
@@ -17,9 +18,41 @@ mac_of (const netcfg_names *v, const char *name)
   return NULL;
 }
 
+static bool
+no_virtio (const char *line, size_t len, void *opaque)
+{
+  (void) opaque;
+  return !(len >= 7 && strncmp (line, "virtio_", 7) == 0);
+}
+
+static void
+test_rewriters (void)
+{
+  int n;
+  char *s
+      = netcfg_replace_mac ("[Match]\nMACAddress=00:50:56:3a:b1:01\n"
+                            "HWADDR=00-50-56-3A-B1-01\nx=00:50:56:3a:b1:011\n"
+                            "y=aa:00:50:56:3a:b1:01\n",
+                            "00:50:56:3a:b1:01", "52:54:00:12:34:56", &n);
+  assert (s && n == 2);
+  assert (strcmp (s, "[Match]\nMACAddress=52:54:00:12:34:56\n"
+                     "HWADDR=52-54-00-12-34-56\nx=00:50:56:3a:b1:011\n"
+                     "y=aa:00:50:56:3a:b1:01\n")
+          == 0);
+  free (s);
+  s = netcfg_drop_lines ("loop\nvirtio_blk\nahci\nvirtio_net", no_virtio, NULL,
+                         &n);
+  assert (s && n == 2 && strcmp (s, "loop\nahci\n") == 0);
+  free (s);
+  s = netcfg_drop_lines ("", no_virtio, NULL, &n);
+  assert (s && n == 0 && strcmp (s, "") == 0);
+  free (s);
+}
+
 int
 main (void)
 {
+  test_rewriters ();
   netcfg_names v = empty_vector;
 
   assert (netcfg_parse (NETCFG_IFUPDOWN, "/etc/network/interfaces",

@@ -22,7 +22,7 @@
 #include "input.h"
 #include "json.h"
 #include "output.h"
-#include "progress.h"
+#include "cli.h"
 #include "source.h"
 #include "v2v.h"
 #include "vm.h"
@@ -266,22 +266,9 @@ convert_guest (struct output *out, const struct vm *vm, const bool *imported)
   }
   debug ("appliance and inspection: %.1f s (%s %d.%d)", now_seconds () - t,
          gs.distro, gs.major, gs.minor);
-  for (const struct guest_step *s = guest_steps (TARGET_KVM); s->name; ++s) {
-    size_t before = gs.notes.len;
-    char fields[128];
-
-    t = now_seconds ();
-    if (s->run (&gs) == -1) {
-      prefix_error ("conversion step '%s'", s->name);
-      guest_close (&gs);
-      goto out;
-    }
-    debug ("step %-20s %6.2f s", s->name, now_seconds () - t);
-    for (size_t i = before; i < gs.notes.len; ++i)
-      debug ("  %s", gs.notes.ptr[i]);
-    snprintf (fields, sizeof fields, "\"step\": \"%s\", \"seconds\": %.3f",
-              s->name, now_seconds () - t);
-    event ("step", fields);
+  if (cli_run_steps (&gs) == -1) {
+    guest_close (&gs);
+    goto out;
   }
   t = now_seconds ();
   if (guest_close (&gs) == -1)

@@ -1,7 +1,6 @@
 /* v2v: convert foreign virtual machines to KVM.  Subcommand dispatch. */
 #include <config.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,44 +9,6 @@
 #include "errors.h"
 #include "input.h"
 #include "v2v.h"
-
-int verbose;
-bool quiet;
-bool machine_readable;
-
-noreturn void
-die_error (void)
-{
-  fprintf (stderr, "v2v: error: %s\n", get_error ());
-  exit (EXIT_FAILURE);
-}
-
-noreturn void
-die (const char *fmt, ...)
-{
-  va_list args;
-
-  fputs ("v2v: error: ", stderr);
-  va_start (args, fmt);
-  vfprintf (stderr, fmt, args);
-  va_end (args);
-  fputc ('\n', stderr);
-  exit (EXIT_FAILURE);
-}
-
-void
-debug (const char *fmt, ...)
-{
-  va_list args;
-
-  if (!verbose)
-    return;
-  fputs ("v2v: ", stderr);
-  va_start (args, fmt);
-  vfprintf (stderr, fmt, args);
-  va_end (args);
-  fputc ('\n', stderr);
-}
 
 static void
 usage (FILE *fp)
@@ -69,6 +30,7 @@ main (int argc, char **argv)
 {
   /* When libguestfs runs us as the appliance's QEMU (see accel.h). */
   accel_qemu_wrapper (argc, argv);
+  cli_program = "v2v";
 
   if (argc < 2) {
     usage (stderr);

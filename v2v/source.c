@@ -9,7 +9,7 @@
 
 #include "errors.h"
 #include "json.h"
-#include "progress.h"
+#include "cli.h"
 #include "source.h"
 #include "v2v.h"
 
@@ -82,29 +82,6 @@ source_option (int c, const char *arg, struct source_options *o)
   }
 }
 
-/* A warning on stderr, or as {"event": "warning", "message": ...}. */
-static void
-warn (const char *msg)
-{
-  char *json = NULL;
-  size_t len = 0;
-  FILE *mem;
-
-  if (!machine_readable) {
-    if (!quiet)
-      fprintf (stderr, "v2v: warning: %s\n", msg);
-    return;
-  }
-  mem = open_memstream (&json, &len);
-  if (mem == NULL)
-    return;
-  fputs ("\"message\": ", mem);
-  json_write_string (mem, msg);
-  if (fclose (mem) == 0)
-    event ("warning", json);
-  free (json);
-}
-
 /* --mac: the Nth replaces the Nth NIC's MAC, or adds a NIC. */
 static int
 apply_macs (const struct source_options *o, struct vm *vm)
@@ -159,6 +136,6 @@ open_source (const char *source, const struct source_options *o, struct vm *vm)
                     "using 1 (set it with --vcpus)");
   }
   for (size_t i = 0; i < in->warnings.len; ++i)
-    warn (in->warnings.ptr[i]);
+    warning (in->warnings.ptr[i]);
   return in;
 }

@@ -37,8 +37,8 @@ enum {
 
 /* The --help lines for them. */
 #define SOURCE_OPTIONS_HELP                                                   \
-  "      --from TYPE               input type instead of detecting it:\n"   \
-  "                                %s\n"                                     \
+  "      --from TYPE               input type instead of detecting it:\n"     \
+  "                                %s\n"                                      \
   "      --no-verify               do not check the source's checksums\n"     \
   "                                (OVA manifest, XVA blocks)\n"              \
   "      --memory SIZE             guest memory (e.g. 2048M, 4G) instead "    \

@@ -1,4 +1,5 @@
-/* v2v: progress bar on a TTY, JSON lines with --machine-readable. */
+/* vmshift: progress bar on a TTY, JSON lines with --machine-readable
+ * (cli.h). */
 #include <config.h>
 
 #include <inttypes.h>
@@ -8,8 +9,7 @@
 #include <unistd.h>
 
 #include "json.h"
-#include "progress.h"
-#include "v2v.h"
+#include "cli.h"
 
 double
 now_seconds (void)
