@@ -3,12 +3,13 @@
 # as a .vmx and as an OVA (ovftool's layout, streamOptimized VMDK), side
 # by side in one run: wall time, peak RSS (largest process, the appliance
 # included), output size, and the ratios.  Then the XVA import's peak
-# memory for a small and a large disk.  Not a test: nothing here passes
+# memory for a small and a large disk, and v2p restore against qemu-img
+# convert onto the same disk.  Not a test: nothing here passes
 # or fails on time.
 #
 #   bench/run-bench.sh [bios|uefi]      (default bios)
 #
-# BENCH=vmx,ova,xva (the default: all) picks the parts.
+# BENCH=vmx,ova,xva,v2p (the default: all) picks the parts.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,7 +71,7 @@ tcg=
     -cpu host -m 16 -S -qmp stdio) >/dev/null 2>&1 || tcg=force_tcg
 ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 
-parts=${BENCH:-vmx,ova,xva}
+parts=${BENCH:-vmx,ova,xva,v2p}
 want () { case ",$parts," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 want vmx && compare vmx "$vmx" -i vmx "$vmx"
@@ -101,6 +102,36 @@ for mib in 1024 8192; do
   printf '%-10s %12d %12d %14.1f\n' "" "$mib" "$data" "$(awk -v r="$rss" 'BEGIN { print r / 1024 }')"
   rm -f "$work/x.raw" "$work/x.xva" "$work/x.out"
 done
+fi
+# v2p restore against qemu-img convert -O raw onto the same target: a
+# loop device over a 4 GiB file (the disk grows), bytes written counted
+# by the block layer (/sys/block/loopN/stat, discards apart).
+if want v2p; then
+  img=$work/target.img
+  truncate -s 4G "$img"
+  loop=$(losetup --show -f "$img")
+  dev=${loop#/dev/}
+  written () { awk '{ print $7 * 512 }' "/sys/block/$dev/stat"; }
+  w0=$(written)
+  read -r _ q_s _ < <(measure qemu-img qemu-img convert -n -f vmdk -O raw \
+                        "$fx/$VMDK" "$loop")
+  sync; w1=$(written)
+  read -r _ p_s _ < <(measure v2p "$top/v2p/v2p" restore "$fx/$VMDK" \
+                        --to "$loop" --yes --force --machine-readable)
+  sync; w2=$(written)
+  losetup -d "$loop"
+  copy_s=$(sed -n 's/.*"event": "copied".*"seconds": \([0-9.]*\).*/\1/p' \
+             "$work/v2p.log")
+  q_w=$(( (w1 - w0) >> 20 )); p_w=$(( (w2 - w1) >> 20 ))
+  echo
+  echo "v2p restore of $VMDK onto a 4 GiB loop device:"
+  printf '%-12s %10s %12s %14s\n' tool "wall (s)" "copy (s)" "written (MiB)"
+  printf '%-12s %10.1f %12.1f %14d\n' v2p "$p_s" "$copy_s" "$p_w"
+  printf '%-12s %10.1f %12.1f %14d\n' qemu-img "$q_s" "$q_s" "$q_w"
+  printf '%-12s %10s %12s %14s\n' v2p/qemu-img "$(ratio "$p_s" "$q_s")" \
+    "$(ratio "$copy_s" "$q_s")" "$(ratio "$p_w" "$q_w")"
+  echo "(v2p's wall time includes its appliance: layout, drivers, GRUB)"
+  rm -f "$img"
 fi
 want vmx || exit 0
 echo

@@ -8,7 +8,8 @@
  * initramfs: the kernel unpacks concatenated archives in order, udev in
  * the initramfs then loads virtio_pci and the disk and NIC drivers by
  * modalias.  The guest's initramfs configuration also gains the modules,
- * so its own next rebuild (a kernel update) keeps them.
+ * so its own next rebuild (a kernel update) keeps them.  For v2p the same
+ * is done with generic storage and NIC drivers (physical_modules).
  */
 #include <config.h>
 

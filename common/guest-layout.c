@@ -201,6 +201,47 @@ shrink_content (struct guest *gs, const char *part, uint64_t bytes)
   return 0;
 }
 
+/* parted will not shrink a partition in script mode: the entry is
+ * recreated with the same start, number, type, flags and GPT identity.
+ * (Its filesystem was shrunk first.)  0, or -1 with libguestfs' error.
+ */
+static int
+shrink_partition (struct guest *gs, const char *dev, bool gpt,
+                  const struct guestfs_partition *p, uint64_t end)
+{
+  int num = p->part_num, r = -1;
+  const char *kind = !gpt && num > 4 ? "l" : "p";
+  int id = gpt ? 0 : guestfs_part_get_mbr_id (gs->g, dev, num);
+  int boot = gpt ? 0 : guestfs_part_get_bootable (gs->g, dev, num);
+  char *type = gpt ? guestfs_part_get_gpt_type (gs->g, dev, num) : NULL;
+  char *guid = gpt ? guestfs_part_get_gpt_guid (gs->g, dev, num) : NULL;
+  char *name = gpt ? guestfs_part_get_name (gs->g, dev, num) : NULL;
+
+  if ((gpt && (type == NULL || guid == NULL)) || (!gpt && id < 0)
+      || guestfs_part_del (gs->g, dev, num) == -1
+      || guestfs_part_add (gs->g, dev, kind, p->part_start / 512, end) == -1)
+    goto out;
+  if (gpt)
+    r = guestfs_part_set_gpt_type (gs->g, dev, num, type) == -1
+                || guestfs_part_set_gpt_guid (gs->g, dev, num, guid) == -1
+                || (name && *name
+                    && guestfs_part_set_name (gs->g, dev, num, name) == -1)
+            ? -1
+            : 0;
+  else
+    r = guestfs_part_set_mbr_id (gs->g, dev, num, id) == -1
+                || (boot > 0
+                    && guestfs_part_set_bootable (gs->g, dev, num, 1) == -1)
+            ? -1
+            : 0;
+
+out:
+  free (type);
+  free (guid);
+  free (name);
+  return r;
+}
+
 /* Records the trailing swap partitions (and an extended container of
  * only swap) after index last of the sorted list; returns how many, or -1.
  */
@@ -381,13 +422,19 @@ guest_fit_disk (struct guest *gs, size_t i, uint64_t new_size)
   const struct guestfs_partition *p = &pl->val[last];
   CLEANUP_FREE char *part = partdev (dev, p->part_num);
   uint64_t start = p->part_start / 512;
+  uint64_t need = start + ALIGN + (ntail ? tail_sectors (tail, ntail) : 0);
+  if (part == NULL || need > last_usable) {
+    set_error (0,
+               "the target disk is too small: %s's last partition starts at "
+               "%" PRIu64 " MiB and the swap after it takes %" PRIu64
+               " MiB, more than the %" PRIu64 " MiB target",
+               dev, start >> 11, ntail ? tail_sectors (tail, ntail) >> 11 : 0,
+               sectors >> 11);
+    goto out;
+  }
   end = ntail ? (last_usable + 1 - tail_sectors (tail, ntail)) / ALIGN * ALIGN
                     - 1
               : last_usable;
-  if (part == NULL || end <= start + ALIGN) {
-    set_error (0, "the target disk is too small for %s's partitions", dev);
-    goto out;
-  }
   /* A logical partition grows inside its container: grow that first. */
   int container = 0;
   if (!gpt && p->part_num > 4)
@@ -416,7 +463,9 @@ guest_fit_disk (struct guest *gs, size_t i, uint64_t new_size)
     goto out;
   }
   if ((uint64_t) p->part_end / 512 != end
-      && guestfs_part_resize (gs->g, dev, p->part_num, end) == -1) {
+      && (grow ? guestfs_part_resize (gs->g, dev, p->part_num, end)
+               : shrink_partition (gs, dev, gpt, p, end))
+             == -1) {
     gerr (gs, dev);
     goto out;
   }

@@ -164,26 +164,28 @@ md5_of ()
 
 failures=0
 
-# bad WHAT WANT V2V-INSPECT-ARGS...: 'v2v inspect' must exit non-zero,
-# print nothing on stdout and one "v2v: error: " line containing WANT
-# (files out and err in the current directory); failures counts the
-# cases that did not.
+# bad WHAT WANT ARGS...: the command ($bad_cmd, default 'v2v inspect')
+# must exit non-zero, print nothing on stdout and end with its one
+# "PROG: error: " line, containing WANT (files out and err in the current directory);
+# failures counts the cases that did not.
 bad ()
 {
-  local what=$1 want=$2 rc=0
+  local what=$1 want=$2 rc=0 cmd prog
   shift 2
+  read -r -a cmd <<< "${bad_cmd:-v2v inspect}"
+  prog=${cmd[0]}
 
-  $VG v2v inspect "$@" > out 2> err || rc=$?
+  $VG "${cmd[@]}" "$@" > out 2> err < /dev/null || rc=$?
   if [ $rc -eq 0 ]; then
-    echo "FAIL: $what: v2v inspect succeeded"
+    echo "FAIL: $what: ${cmd[*]} succeeded"
     failures=$((failures + 1))
   elif [ -s out ]; then
     echo "FAIL: $what: output on stdout:"
     head -n 5 out
     failures=$((failures + 1))
-  elif [ "$(head -c 12 err)" != "v2v: error: " ] ||
-       [ "$(wc -l < err)" -ne 1 ]; then
-    echo "FAIL: $what: not one 'v2v: error: ' line:"
+  elif [ "$(grep -c "^$prog: error: " err)" -ne 1 ] ||
+       [ "$(tail -n 1 err | head -c $((${#prog} + 9)))" != "$prog: error: " ]; then
+    echo "FAIL: $what: not one '$prog: error: ' line:"
     cat err
     failures=$((failures + 1))
   elif ! grep -qF -- "$want" err; then

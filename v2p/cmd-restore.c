@@ -30,6 +30,7 @@
 #include "guest.h"
 #include "input.h"
 #include "json.h"
+#include "partition-table.h"
 #include "target-disk.h"
 #include "v2p.h"
 #include "vector.h"
@@ -296,6 +297,40 @@ source_sizes (const struct vm *vm, uint64_t *sizes)
   return 0;
 }
 
+/* The least a target for a source disk of size bytes can be, from its
+ * partition table: up to the start of its last data partition plus
+ * 1 MiB, and the swap after it (which moves to the new end).  Whether
+ * the data fits is known only once its filesystem tries to shrink.
+ */
+static uint64_t
+min_target_size (const struct vm_disk *d, uint64_t size)
+{
+  uint8_t head[PTABLE_HEAD_BYTES];
+  uint64_t disk_size, need = 0, swap = 0;
+  struct ptable pt;
+
+  if (image_read_head (d->path, d->format, head, sizeof head, &disk_size)
+          == -1
+      || ptable_parse (head, sizeof head, disk_size, &pt) == -1) {
+    clear_error ();
+    return 0;
+  }
+  for (size_t i = 0; i < pt.nparts; ++i) {
+    const struct ptable_part *p = &pt.parts[i];
+    if (p->role == PART_LINUX_SWAP || p->role == PART_EXTENDED)
+      continue;
+    if (p->start + (1 << 20) > need)
+      need = p->start + (1 << 20);
+  }
+  for (size_t i = 0; i < pt.nparts; ++i)
+    if ((pt.parts[i].role == PART_LINUX_SWAP
+         || pt.parts[i].role == PART_EXTENDED)
+        && pt.parts[i].start >= need - (1 << 20))
+      swap += pt.parts[i].size;
+  (void) size;
+  return need + swap + (pt.type == PTABLE_GPT ? 34 * 512 : 0);
+}
+
 /* Is path one of the source's disks? */
 static bool
 is_source (const struct vm *vm, const char *path)
@@ -388,6 +423,8 @@ prepare (const struct vm *vm, char **overlays, const uint64_t *src_size,
     for (size_t i = 0; i < vm->disks.len; ++i)
       if (t[i].size < src_size[i] && guest_fit_disk (&gs, i, t[i].size) == -1)
         goto err;
+    for (size_t i = 0; i < gs.notes.len; ++i)
+      debug ("  %s", gs.notes.ptr[i]);
     if (guest_close (&gs) == -1)
       return -1;
     for (size_t i = 0; i < vm->disks.len; ++i)
@@ -513,8 +550,11 @@ cmd_restore (int argc, char **argv)
   in = input_open (source, o.from, NULL);
   if (in == NULL || input_describe (in, &vm) == -1)
     die_error ();
+  /* They concern the VM's configuration (memory, CPUs), which a
+   * physical machine does not take: -v shows them.
+   */
   for (size_t i = 0; i < in->warnings.len; ++i)
-    warning (in->warnings.ptr[i]);
+    debug ("source: %s", in->warnings.ptr[i]);
   if (vm.disks.len == 0)
     die ("'%s' has no disks", o.source);
   if (vm.disks.len != o.to.len)
@@ -534,7 +574,11 @@ cmd_restore (int argc, char **argv)
     if (target_disk_probe (o.to.ptr[nt], o.size ? o.size : src_size[nt],
                            &t[nt])
             == -1
-        || target_disk_check (&t[nt], 0, o.force) == -1)
+        || target_disk_check (&t[nt],
+                              min_target_size (&vm.disks.ptr[nt],
+                                               src_size[nt]),
+                              o.force)
+               == -1)
       die_error ();
   }
   confirm (t, nt, o.yes);
