@@ -130,7 +130,11 @@ if want v2p; then
   printf '%-12s %10.1f %12.1f %14d\n' qemu-img "$q_s" "$q_s" "$q_w"
   printf '%-12s %10s %12s %14s\n' v2p/qemu-img "$(ratio "$p_s" "$q_s")" \
     "$(ratio "$copy_s" "$q_s")" "$(ratio "$p_w" "$q_w")"
-  echo "(v2p's wall time includes its appliance: layout, drivers, GRUB)"
+  data=$(sed -n 's/.*"event": "copied".*"written": \([0-9]*\).*/\1/p' \
+           "$work/v2p.log")
+  echo "(v2p's wall time includes its appliance: layout, drivers, GRUB;"
+  echo " the block layer counts write-zeroes as writes: v2p wrote"
+  echo " $((data >> 20)) MiB of data, the rest of its figure is zeroing)"
   rm -f "$img"
 fi
 want vmx || exit 0

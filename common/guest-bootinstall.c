@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanups.h"
 #include "errors.h"
@@ -109,8 +110,18 @@ guest_install_bootloader (struct guest *gs)
     return -1;
   }
   const char *argv[] = { tool, "--target=i386-pc", disk, NULL };
-  if (run (gs, argv) == -1)
-    return -1;
+  /* Right after the layout step re-created partitions, grub-install has
+   * been seen (once in a few runs) to mistake the disk for another and
+   * refuse ("cross-disk install"): udev in the appliance was still
+   * re-creating the partitions' nodes.  Once more, after a pause.
+   */
+  if (run (gs, argv) == -1) {
+    guest_note (gs, "bootloader-install: retrying after: %s", get_error ());
+    clear_error ();
+    sleep (3);
+    if (run (gs, argv) == -1)
+      return -1;
+  }
   guest_note (gs, "bootloader-install: %s on %s (BIOS)", tool, disk);
   return 0;
 }
