@@ -14,6 +14,17 @@ int verbose;
 bool quiet;
 bool machine_readable;
 
+bool
+cli_option (int c)
+{
+  switch (c) {
+    case 'v': verbose++; return true;
+    case 'q': quiet = true; return true;
+    case CLI_OPT_MACHINE_READABLE: machine_readable = true; return true;
+    default: return false;
+  }
+}
+
 noreturn void
 die_error (void)
 {
@@ -69,21 +80,17 @@ info (const char *fmt, ...)
 void
 warning (const char *msg)
 {
-  char *json = NULL;
-  size_t len = 0;
-  FILE *mem;
+  char *json, *fields;
 
   if (!machine_readable) {
     if (!quiet)
       fprintf (stderr, "%s: warning: %s\n", cli_program, msg);
     return;
   }
-  mem = open_memstream (&json, &len);
-  if (mem == NULL)
-    return;
-  fputs ("\"message\": ", mem);
-  json_write_string (mem, msg);
-  if (fclose (mem) == 0)
-    event ("warning", json);
+  json = json_quote (msg);
+  if (json && asprintf (&fields, "\"message\": %s", json) != -1) {
+    event ("warning", fields);
+    free (fields);
+  }
   free (json);
 }

@@ -18,6 +18,19 @@ extern int verbose;             /* -v, repeatable */
 extern bool quiet;              /* -q */
 extern bool machine_readable;   /* --machine-readable */
 
+/* The options every subcommand takes (-v, -q, --machine-readable), for
+ * its long_options table; its getopt loop passes each option to
+ * cli_option first, which sets the globals above and returns true when
+ * the option was one of them.
+ */
+#define CLI_OPT_MACHINE_READABLE 0x2000
+#define CLI_LONG_OPTIONS                                                      \
+  { "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' }, \
+  {                                                                           \
+    "machine-readable", no_argument, NULL, CLI_OPT_MACHINE_READABLE           \
+  }
+extern bool cli_option (int c);
+
 /* Prints "PROGRAM: error: <current error>" and exits 1. */
 extern noreturn void die_error (void);
 /* Prints "PROGRAM: error: <fmt>" and exits 1. */

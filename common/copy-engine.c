@@ -454,16 +454,16 @@ guard_begin (struct nbd_handle *src, struct pass *p, uint64_t size,
     set_nbd_error (p->o->src);
     return -1;
   }
-  /* Old partition tables go first. */
-  p->lo = 0;
-  p->hi = size;
-  if (put (p, NULL, 0, g->len) == -1
-      || put (p, NULL, g->tail_off, g->len) == -1
-      || fdatasync (p->d->fd) == -1) {
+  /* Old partition tables go first (not counted: written again at the
+   * end).
+   */
+  if (g->len
+      && (dst_zero (p->d, 0, g->len, p->o->dst) == -1
+          || dst_zero (p->d, g->tail_off, g->len, p->o->dst) == -1
+          || fdatasync (p->d->fd) == -1)) {
     prefix_error ("clearing the partition tables of '%s'", p->o->dst);
     return -1;
   }
-  p->st->zeroed -= 2 * g->len;
   p->lo = g->len;
   p->hi = g->tail_off;
   return 0;

@@ -85,17 +85,18 @@ grow_lvm (struct guest *gs, const char *pv, int depth)
   roots = guestfs_inspect_os (gs->g);
   for (size_t i = 0; vgs[i]; ++i) {
     CLEANUP_FREE_STRING_LIST char **pvs = guestfs_vgpvuuids (gs->g, vgs[i]);
-    CLEANUP_FREE_STRING_LIST char **lvs = NULL;
+    CLEANUP_FREE_STRING_LIST char **all = NULL;
+    CLEANUP_FREE char *prefix = NULL;
     bool ours = false;
     for (size_t j = 0; pvs && pvs[j]; ++j)
       ours |= strcmp (pvs[j], pvuuid) == 0;
-    if (!ours || (lvs = guestfs_vglvuuids (gs->g, vgs[i])) == NULL)
+    if (!ours || asprintf (&prefix, "/dev/%s/", vgs[i]) == -1
+        || (all = guestfs_lvs (gs->g)) == NULL)
       continue;
-    CLEANUP_FREE_STRING_LIST char **all = guestfs_lvs (gs->g);
-    for (size_t j = 0; all && all[j]; ++j) {
-      CLEANUP_FREE char *prefix = NULL, *type = NULL;
-      if (asprintf (&prefix, "/dev/%s/", vgs[i]) == -1
-          || strncmp (all[j], prefix, strlen (prefix)) != 0)
+    /* The VG's LVs: the root's, else the largest that is not swap. */
+    for (size_t j = 0; all[j]; ++j) {
+      CLEANUP_FREE char *type = NULL;
+      if (strncmp (all[j], prefix, strlen (prefix)) != 0)
         continue;
       type = guestfs_vfs_type (gs->g, all[j]);
       if (type && strcmp (type, "swap") == 0)

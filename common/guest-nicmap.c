@@ -39,10 +39,14 @@ static const struct netfile netfiles[] = {
   { NULL, 0 },
 };
 
-/* The guest's network configuration files, read once. */
+DEFINE_VECTOR_TYPE (kind_vector, int);
+
+/* The guest's network configuration files, read once: path, text and
+ * kind (enum netcfg_kind, or -1 for a .link file) at the same index.
+ */
 struct files {
   string_vector paths, texts;
-  int kinds[256];
+  kind_vector kinds;
 };
 
 static int
@@ -53,8 +57,6 @@ read_files (struct guest *gs, struct files *f)
         = guestfs_glob_expand (gs->g, netfiles[k].pattern);
     for (size_t i = 0; paths && paths[i]; ++i) {
       char *text, *path;
-      if (f->paths.len == sizeof f->kinds / sizeof f->kinds[0])
-        return 0;
       if (guestfs_is_file (gs->g, paths[i]) <= 0)
         continue;
       text = guest_read_file (gs, paths[i], MAX_NET_CONFIG, NULL);
@@ -64,12 +66,17 @@ read_files (struct guest *gs, struct files *f)
         continue;
       }
       path = strdup (paths[i]);
-      if (path == NULL || string_vector_append (&f->paths, path) == -1
-          || string_vector_append (&f->texts, text) == -1) {
+      if (path == NULL || kind_vector_reserve (&f->kinds, 1) == -1
+          || string_vector_reserve (&f->paths, 1) == -1
+          || string_vector_reserve (&f->texts, 1) == -1) {
         set_error (errno, "strdup");
+        free (path);
+        free (text);
         return -1;
       }
-      f->kinds[f->paths.len - 1] = netfiles[k].kind;
+      string_vector_append (&f->paths, path);
+      string_vector_append (&f->texts, text);
+      kind_vector_append (&f->kinds, netfiles[k].kind);
     }
   }
   return 0;
@@ -148,13 +155,12 @@ static int
 unpin (struct guest *gs, struct files *f, const char *mac)
 {
   CLEANUP_FREE char *name = NULL;
-  size_t warned = 0;
 
   for (size_t i = 0; i < f->paths.len; ++i) {
     const char *path = f->paths.ptr[i];
     if (count_mac (f->texts.ptr[i], mac) == 0)
       continue;
-    if (f->kinds[i] == -1) { /* a .link file */
+    if (f->kinds.ptr[i] == -1) { /* a .link file */
       if (name == NULL)
         name = link_name (f->texts.ptr[i]);
       if (guestfs_rm (gs->g, path) == -1) {
@@ -164,7 +170,7 @@ unpin (struct guest *gs, struct files *f, const char *mac)
       f->texts.ptr[i][0] = '\0';
       guest_note (gs, "nic-map: %s removed (it pinned %s)", path, mac);
     }
-    else if (f->kinds[i] == NETCFG_UDEV_RULES) {
+    else if (f->kinds.ptr[i] == NETCFG_UDEV_RULES) {
       int n;
       char *text = netcfg_drop_lines (f->texts.ptr[i], keep_other_mac,
                                       (void *) mac, &n);
@@ -179,8 +185,8 @@ unpin (struct guest *gs, struct files *f, const char *mac)
               mac, name ? " (" : "", name ? name : "", name ? ")" : "");
   for (size_t i = 0; name && i < f->paths.len; ++i) {
     netcfg_names c = empty_vector;
-    if (f->kinds[i] < 0
-        || netcfg_parse (f->kinds[i], f->paths.ptr[i], f->texts.ptr[i], &c)
+    if (f->kinds.ptr[i] < 0
+        || netcfg_parse (f->kinds.ptr[i], f->paths.ptr[i], f->texts.ptr[i], &c)
                == -1) {
       clear_error ();
       netcfg_names_free (&c);
@@ -189,7 +195,6 @@ unpin (struct guest *gs, struct files *f, const char *mac)
     for (size_t j = 0; j < c.len; ++j)
       if (strcmp (c.ptr[j].name, name) == 0) {
         guest_warn (gs, "  %s configures %s: check it", f->paths.ptr[i], name);
-        warned++;
         break;
       }
     netcfg_names_free (&c);
@@ -200,7 +205,7 @@ unpin (struct guest *gs, struct files *f, const char *mac)
 int
 guest_map_nics (struct guest *gs)
 {
-  struct files f = { empty_vector, empty_vector, { 0 } };
+  struct files f = { empty_vector, empty_vector, empty_vector };
   int r = -1;
 
   if (read_files (gs, &f) == -1)
@@ -221,5 +226,6 @@ guest_map_nics (struct guest *gs)
 out:
   free_string_vector (&f.paths);
   free_string_vector (&f.texts);
+  kind_vector_reset (&f.kinds);
   return r;
 }

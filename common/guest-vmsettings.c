@@ -38,7 +38,7 @@ keep_line (const char *line, size_t len, void *opaque)
     i++;
   if (i < len && line[i] == '#')
     return true;
-  for (size_t j = i; j + 6 < len; ++j)
+  for (size_t j = i; j + 6 <= len; ++j)
     if (strncmp (line + j, "virtio", 6) == 0
         && (j == i || line[j - 1] == ' ' || line[j - 1] == '\t'))
       return false;

@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "json.h"
 
@@ -28,4 +29,21 @@ json_write_string (FILE *fp, const char *s)
     }
   }
   fputc ('"', fp);
+}
+
+char *
+json_quote (const char *s)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream (&buf, &len);
+
+  if (mem == NULL)
+    return NULL;
+  json_write_string (mem, s);
+  if (fclose (mem) != 0) {
+    free (buf);
+    return NULL;
+  }
+  return buf;
 }

@@ -7,4 +7,9 @@
 /* Writes s as a quoted JSON string, or null if s is NULL. */
 extern void json_write_string (FILE *fp, const char *s);
 
+/* s as a quoted JSON string ("null" for NULL), for building event
+ * fields.  Returns a string the caller frees, or NULL when out of memory.
+ */
+extern char *json_quote (const char *s);
+
 #endif /* VMSHIFT_JSON_H */

@@ -198,7 +198,6 @@ static int
 probe_block (const char *path, const struct stat *st, struct target_disk *t)
 {
   CLEANUP_FREE char *sysdir = NULL, *real = NULL, *part = NULL;
-  CLEANUP_FREE char *dev = NULL;
   int fd;
 
   if (asprintf (&sysdir, "/sys/dev/block/%u:%u", major (st->st_rdev),

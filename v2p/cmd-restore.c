@@ -46,12 +46,14 @@ struct restore_options {
   bool force, yes, verify, no_verify_source;
 };
 
-/* What the signal handler removes: overlays, then the work directory,
- * and image files we created that are not complete.
+/* What the signal handler (and a failure) removes: overlays, then the
+ * work directory, and image files we created, until all are complete.
  */
 static char *volatile workdir;
 static char *volatile overlay_paths[64];
 static char *volatile created_paths[64];
+/* Set once the copy onto an existing target has begun. */
+static bool targets_touched;
 
 static void
 emergency_cleanup (void)
@@ -179,7 +181,7 @@ add_mac_map (struct restore_options *o, const char *arg)
 static void
 parse_options (int argc, char **argv, struct restore_options *o)
 {
-  enum { OPT_SIZE = 256, OPT_MAC, OPT_FORCE, OPT_VERIFY, OPT_FROM, OPT_MR };
+  enum { OPT_SIZE = 256, OPT_MAC, OPT_FORCE, OPT_VERIFY, OPT_FROM };
   static const struct option long_options[] = {
     { "to", required_argument, NULL, 't' },
     { "size", required_argument, NULL, OPT_SIZE },
@@ -188,9 +190,7 @@ parse_options (int argc, char **argv, struct restore_options *o)
     { "yes", no_argument, NULL, 'y' },
     { "verify", no_argument, NULL, OPT_VERIFY },
     { "from", required_argument, NULL, OPT_FROM },
-    { "verbose", no_argument, NULL, 'v' },
-    { "quiet", no_argument, NULL, 'q' },
-    { "machine-readable", no_argument, NULL, OPT_MR },
+    CLI_LONG_OPTIONS,
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -213,11 +213,12 @@ parse_options (int argc, char **argv, struct restore_options *o)
       case 'y': o->yes = true; break;
       case OPT_VERIFY: o->verify = true; break;
       case OPT_FROM: o->from = optarg; break;
-      case 'v': verbose++; break;
-      case 'q': quiet = true; break;
-      case OPT_MR: machine_readable = true; break;
       case 'h': usage (stdout); exit (EXIT_SUCCESS);
-      default: usage (stderr); exit (EXIT_FAILURE);
+      default:
+        if (cli_option (c))
+          break;
+        usage (stderr);
+        exit (EXIT_FAILURE);
     }
   }
   if (optind != argc - 1) {
@@ -274,13 +275,44 @@ resolve_source (const char *source)
   return found;
 }
 
-/* The virtual size of each source disk (from the model, or QEMU). */
+/* The least a target for a disk can be, from its partition table: up
+ * to the start of its last data partition plus 1 MiB, and the swap after
+ * it (which moves to the new end).  Whether the data fits is known only
+ * once its filesystem tries to shrink.  0 when the table is unreadable.
+ */
+static uint64_t
+min_target_size (const uint8_t *head, uint64_t disk_size)
+{
+  uint64_t need = 0, swap = 0;
+  struct ptable pt;
+
+  if (ptable_parse (head, PTABLE_HEAD_BYTES, disk_size, &pt) == -1) {
+    clear_error ();
+    return 0;
+  }
+  for (size_t i = 0; i < pt.nparts; ++i) {
+    const struct ptable_part *p = &pt.parts[i];
+    if (p->role != PART_LINUX_SWAP && p->role != PART_EXTENDED
+        && p->start + (1 << 20) > need)
+      need = p->start + (1 << 20);
+  }
+  for (size_t i = 0; i < pt.nparts; ++i)
+    if ((pt.parts[i].role == PART_LINUX_SWAP
+         || pt.parts[i].role == PART_EXTENDED)
+        && pt.parts[i].start >= need - (1 << 20))
+      swap += pt.parts[i].size;
+  return need + swap + (pt.type == PTABLE_GPT ? 34 * 512 : 0);
+}
+
+/* Each source disk's virtual size and the least a target for it can be,
+ * from one read of its head through QEMU.
+ */
 static int
-source_sizes (const struct vm *vm, uint64_t *sizes)
+read_sources (const struct vm *vm, uint64_t *sizes, uint64_t *mins)
 {
   for (size_t i = 0; i < vm->disks.len; ++i) {
     const struct vm_disk *d = &vm->disks.ptr[i];
-    char head[512];
+    uint8_t head[PTABLE_HEAD_BYTES];
 
     if (d->import) {
       set_error (0,
@@ -293,42 +325,9 @@ source_sizes (const struct vm *vm, uint64_t *sizes)
     if (image_read_head (d->path, d->format, head, sizeof head, &sizes[i])
         == -1)
       return -1;
+    mins[i] = min_target_size (head, sizes[i]);
   }
   return 0;
-}
-
-/* The least a target for a source disk of size bytes can be, from its
- * partition table: up to the start of its last data partition plus
- * 1 MiB, and the swap after it (which moves to the new end).  Whether
- * the data fits is known only once its filesystem tries to shrink.
- */
-static uint64_t
-min_target_size (const struct vm_disk *d, uint64_t size)
-{
-  uint8_t head[PTABLE_HEAD_BYTES];
-  uint64_t disk_size, need = 0, swap = 0;
-  struct ptable pt;
-
-  if (image_read_head (d->path, d->format, head, sizeof head, &disk_size)
-          == -1
-      || ptable_parse (head, sizeof head, disk_size, &pt) == -1) {
-    clear_error ();
-    return 0;
-  }
-  for (size_t i = 0; i < pt.nparts; ++i) {
-    const struct ptable_part *p = &pt.parts[i];
-    if (p->role == PART_LINUX_SWAP || p->role == PART_EXTENDED)
-      continue;
-    if (p->start + (1 << 20) > need)
-      need = p->start + (1 << 20);
-  }
-  for (size_t i = 0; i < pt.nparts; ++i)
-    if ((pt.parts[i].role == PART_LINUX_SWAP
-         || pt.parts[i].role == PART_EXTENDED)
-        && pt.parts[i].start >= need - (1 << 20))
-      swap += pt.parts[i].size;
-  (void) size;
-  return need + swap + (pt.type == PTABLE_GPT ? 34 * 512 : 0);
 }
 
 /* Is path one of the source's disks? */
@@ -439,13 +438,11 @@ prepare (const struct vm *vm, char **overlays, const uint64_t *src_size,
       goto err;
   for (size_t i = 0; i < gs.notes.len; ++i)
     debug ("  %s", gs.notes.ptr[i]);
-  size_t shown = gs.notes.len;
   if (guest_inspect_mount (&gs) == -1)
     goto err;
   debug ("appliance, layout and inspection: %.1f s (%s %d.%d)",
          now_seconds () - t0, gs.distro, gs.major, gs.minor);
   gs.mac_map = mac_map;
-  gs.notes.len = shown; /* cli_run_steps shows each step's own */
   if (cli_run_steps (&gs) == -1)
     goto err;
   return guest_close (&gs);
@@ -483,6 +480,8 @@ copy_to_targets (const struct vm *vm, char **overlays, struct target_disk *t,
         return -1;
       created_paths[i] = t[i].path;
     }
+    else
+      targets_touched = true;
     progress_start (&p, label);
     if (copy_image (&co, &st) == -1) {
       progress_end (&p);
@@ -490,19 +489,12 @@ copy_to_targets (const struct vm *vm, char **overlays, struct target_disk *t,
     }
     progress_end (&p);
     unlink (overlays[i]);
-    created_paths[i] = NULL;
     *written += st.written;
     debug ("copy to %s: %.1f s, %" PRIu64 " MiB written, %" PRIu64
            " MiB zeroed, size %" PRIu64 " MiB",
            t[i].path, st.seconds, st.written >> 20, st.zeroed >> 20,
            st.size >> 20);
-    CLEANUP_FREE char *json_path = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream (&json_path, &len);
-    if (mem) {
-      json_write_string (mem, t[i].path);
-      fclose (mem);
-    }
+    CLEANUP_FREE char *json_path = json_quote (t[i].path);
     snprintf (fields, sizeof fields,
               "\"target\": %s, \"size\": %" PRIu64 ", \"written\": %" PRIu64
               ", \"zeroed\": %" PRIu64 ", \"seconds\": %.3f",
@@ -534,13 +526,12 @@ cmd_restore (int argc, char **argv)
   CLEANUP_FREE char *source = NULL;
   struct input *in;
   struct vm vm;
-  uint64_t src_size[64], written;
+  uint64_t src_size[64], min_size[64], written;
   struct target_disk t[64];
   char *overlays[65] = { NULL };
   char tmpl[4096];
   const char *tmp = getenv ("TMPDIR") ? getenv ("TMPDIR") : "/var/tmp";
   double t0 = now_seconds ();
-  int r = -1;
   size_t nt = 0;
 
   parse_options (argc, argv, &o);
@@ -562,7 +553,7 @@ cmd_restore (int argc, char **argv)
          "per disk, in the VM's disk order",
          vm.disks.len, o.to.len);
   check_mac_map (&vm, &o.mac_map);
-  if (source_sizes (&vm, src_size) == -1)
+  if (read_sources (&vm, src_size, min_size) == -1)
     die_error ();
 
   for (nt = 0; nt < o.to.len; ++nt) {
@@ -574,11 +565,7 @@ cmd_restore (int argc, char **argv)
     if (target_disk_probe (o.to.ptr[nt], o.size ? o.size : src_size[nt],
                            &t[nt])
             == -1
-        || target_disk_check (&t[nt],
-                              min_target_size (&vm.disks.ptr[nt],
-                                               src_size[nt]),
-                              o.force)
-               == -1)
+        || target_disk_check (&t[nt], min_size[nt], o.force) == -1)
       die_error ();
   }
   confirm (t, nt, o.yes);
@@ -603,13 +590,17 @@ cmd_restore (int argc, char **argv)
       || copy_to_targets (&vm, overlays, t, o.verify, &written) == -1) {
     CLEANUP_FREE char *msg = strdup (get_error ());
     emergency_cleanup ();
-    die ("%s", msg ? msg : "failed");
+    die ("%s (%s)", msg ? msg : "failed",
+         targets_touched ? "a target was left without a partition table: "
+                           "run the restore again"
+                         : "nothing was written");
   }
+  /* Every image is complete: keep them, remove the work files. */
+  memset ((char **) created_paths, 0, sizeof created_paths);
   emergency_cleanup ();
   signal (SIGINT, SIG_DFL);
   signal (SIGTERM, SIG_DFL);
   signal (SIGHUP, SIG_DFL);
-  r = EXIT_SUCCESS;
 
   info ("'%s' restored in %.1f s: %zu disk(s), %.1f MiB written", vm.name,
         now_seconds () - t0, vm.disks.len, written / 1048576.0);
@@ -628,5 +619,5 @@ cmd_restore (int argc, char **argv)
   string_vector_reset (&o.to);
   input_close (in);
   vm_clear (&vm);
-  return r;
+  return EXIT_SUCCESS;
 }

@@ -94,7 +94,6 @@ parse_options (int argc, char **argv, struct convert_options *o)
     OPT_BRIDGE,
     OPT_USER_NET,
     OPT_VERIFY,
-    OPT_MR
   };
   static const struct option long_options[] = {
     { "output", required_argument, NULL, 'o' },
@@ -108,9 +107,7 @@ parse_options (int argc, char **argv, struct convert_options *o)
     { "bridge", required_argument, NULL, OPT_BRIDGE },
     { "user-net", no_argument, NULL, OPT_USER_NET },
     { "verify", no_argument, NULL, OPT_VERIFY },
-    { "verbose", no_argument, NULL, 'v' },
-    { "quiet", no_argument, NULL, 'q' },
-    { "machine-readable", no_argument, NULL, OPT_MR },
+    CLI_LONG_OPTIONS,
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -144,12 +141,9 @@ parse_options (int argc, char **argv, struct convert_options *o)
         break;
       case OPT_USER_NET: o->s.net_mode = NET_USER; break;
       case OPT_VERIFY: o->verify = true; break;
-      case 'v': verbose++; break;
-      case 'q': quiet = true; break;
-      case OPT_MR: machine_readable = true; break;
       case 'h': usage (stdout); exit (EXIT_SUCCESS);
       default:
-        if (source_option (c, optarg, &o->so))
+        if (cli_option (c) || source_option (c, optarg, &o->so))
           break;
         usage (stderr);
         exit (EXIT_FAILURE);
@@ -431,13 +425,7 @@ cmd_convert (int argc, char **argv)
   }
   if (machine_readable) {
     /* The name is the user's or the source's: escape it. */
-    char *json_name = NULL, fields[512];
-    size_t len = 0;
-    FILE *mem = open_memstream (&json_name, &len);
-    if (mem) {
-      json_write_string (mem, o.s.name);
-      fclose (mem);
-    }
+    char *json_name = json_quote (o.s.name), fields[512];
     snprintf (fields, sizeof fields,
               "\"name\": %s, \"seconds\": %.3f, \"written\": %" PRIu64,
               json_name ? json_name : "null", now_seconds () - t0, copied);
