@@ -4,9 +4,11 @@
 set -e
 
 BUILD="gcc make pkg-config libguestfs-dev libvirt-dev libxml2-dev
-  libarchive-dev libzstd-dev libnbd-dev nettle-dev libxxhash-dev"
+  libarchive-dev libzstd-dev libnbd-dev nettle-dev libxxhash-dev
+  libext2fs-dev"
 RUN="libguestfs-tools linux-image-amd64 qemu-system-x86 qemu-utils ovmf
-  libvirt-daemon-system libvirt-clients"
+  libvirt-daemon-system libvirt-clients openssh-client openssh-server
+  busybox-static grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools"
 TEST="debootstrap zstd libxml2-utils valgrind python3 fdisk"
 BENCH="virt-v2v libnbd-bin time"
 
