@@ -34,7 +34,9 @@ extern int xfs_used (fs_read_fn rd, void *opaque, uint64_t size,
                      range_vector *used);
 extern int fat_used (fs_read_fn rd, void *opaque, uint64_t size,
                      range_vector *used);
-/* Linux swap: only the header page (UUID, label) is used. */
+/* Linux swap: only the header page (UUID, label) is used, unless the
+ * area holds a hibernation image: then all of it is.
+ */
 extern int swap_used (fs_read_fn rd, void *opaque, uint64_t size,
                       range_vector *used);
 /* ext2/3/4 through libext2fs: the filesystem at byte offset of file. */
