@@ -38,4 +38,31 @@ get_be64 (const unsigned char *p)
   return (uint64_t) get_be32 (p) << 32 | get_be32 (p + 4);
 }
 
+static inline uint64_t __attribute__ ((__unused__))
+get_le64 (const unsigned char *p)
+{
+  return get_le32 (p) | (uint64_t) get_le32 (p + 4) << 32;
+}
+
+static inline void __attribute__ ((__unused__))
+put_le16 (unsigned char *p, uint16_t v)
+{
+  p[0] = (unsigned char) v;
+  p[1] = (unsigned char) (v >> 8);
+}
+
+static inline void __attribute__ ((__unused__))
+put_le32 (unsigned char *p, uint32_t v)
+{
+  put_le16 (p, (uint16_t) v);
+  put_le16 (p + 2, (uint16_t) (v >> 16));
+}
+
+static inline void __attribute__ ((__unused__))
+put_le64 (unsigned char *p, uint64_t v)
+{
+  put_le32 (p, (uint32_t) v);
+  put_le32 (p + 4, (uint32_t) (v >> 32));
+}
+
 #endif /* VMSHIFT_BYTE_ORDER_H */
