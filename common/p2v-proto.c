@@ -198,6 +198,7 @@ p2v_plan_hash (const struct p2v_chunk *chunks, size_t n, uint64_t disk_size)
   XXH3_state_t st;
   uint8_t b[12];
 
+  memset (&st, 0, sizeof st); /* a stack state must start zeroed */
   XXH3_64bits_reset_withSeed (&st, disk_size);
   for (size_t i = 0; i < n; ++i) {
     put_le64 (b, chunks[i].offset);
