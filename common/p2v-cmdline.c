@@ -104,9 +104,9 @@ check_value (const struct key *k, const char *v)
 
   for (const unsigned char *p = (const unsigned char *) v; *p; ++p)
     if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\'' || *p == '\\')
-      return "no control characters, quotes or backslashes";
+      return "a value without control characters, quotes or backslashes";
   if (v[0] == '-')
-    return "not starting with '-'";
+    return "a value not starting with '-'";
   switch (k->kind) {
     case V_HOST:
       if (!in_set (v, ALNUM ".-_:[]"))
