@@ -126,7 +126,8 @@ if [ -n "$net_iface" ]; then
   say "network up: $net_iface $(ip -o -4 addr show dev "$net_iface" |
     awk '{print $4}' | head -n 1)"
 else
-  say "no network: no interface got an address (give ip=ADDR::GW:MASK::IFACE:none)"
+  say "no network: no interface got an address"
+  say "(boot with ip=ADDR::GW:MASK::IFACE:none for a static one)"
 fi
 
 # A controlling terminal, for ssh's questions and Ctrl-C.

@@ -37,5 +37,6 @@ if printf 'h\n\n\n\n\n\nn\n' | p2v live --cmdline empty --dry-run \
      > out 2>&1; then
   fail "p2v live went on after 'n'"
 fi
-grep -q 'p2v capture --server' out && fail "p2v live printed a capture after 'n'"
+grep -q 'p2v capture --server' out &&
+  fail "p2v live printed a capture after 'n'"
 echo "$test_name: OK"
