@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # For each command, every option its subcommands' --help lists is in its
-# man page's OPTIONS, and every option the man page documents is in some
-# --help.
+# man page's OPTIONS sections, and every option the man page documents is
+# in some --help.
 source "$(dirname "$0")/functions.sh"
 
 check ()
@@ -11,7 +11,8 @@ check ()
   help=$(for sub in "$@"; do $prog $sub --help; done; $prog --help)
   in_help=$(grep -oE -- '--[a-z][a-z-]+' <<< "$help" | sort -u)
   # The man page writes \-\-name (and \-\-user\-net).
-  in_man=$(sed 's/\\-/-/g' "$man" | sed -n '/^\.SH OPTIONS/,/^\.SH /p' |
+  # Every section whose title has OPTIONS (p2v: CAPTURE OPTIONS...).
+  in_man=$(sed 's/\\-/-/g' "$man" | awk '/^\.SH /{on = /OPTIONS/} on' |
            grep -oE -- '--[a-z][a-z-]+' | sort -u)
   missing=$(comm -23 <(echo "$in_help") <(echo "$in_man"))
   extra=$(comm -13 <(echo "$in_help") <(echo "$in_man"))
@@ -24,4 +25,6 @@ check ()
 
 check v2v 15 convert inspect
 check v2p 10 restore
+# p2v: the subcommands written so far.
+check p2v 20 iso live
 echo "$test_name: OK"
