@@ -4,12 +4,13 @@
 # by side in one run: wall time, peak RSS (largest process, the appliance
 # included), output size, and the ratios.  Then the XVA import's peak
 # memory for a small and a large disk, and v2p restore against qemu-img
-# convert onto the same disk.  Not a test: nothing here passes
+# convert onto the same disk, and p2v capture against dd | zstd | ssh
+# and a full-disk read.  Not a test: nothing here passes
 # or fails on time.
 #
 #   bench/run-bench.sh [bios|uefi]      (default bios)
 #
-# BENCH=vmx,ova,xva,v2p (the default: all) picks the parts.
+# BENCH=vmx,ova,xva,v2p,p2v (the default: all) picks the parts.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,7 +72,7 @@ tcg=
     -cpu host -m 16 -S -qmp stdio) >/dev/null 2>&1 || tcg=force_tcg
 ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 
-parts=${BENCH:-vmx,ova,xva,v2p}
+parts=${BENCH:-vmx,ova,xva,v2p,p2v}
 want () { case ",$parts," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 want vmx && compare vmx "$vmx" -i vmx "$vmx"
@@ -136,6 +137,65 @@ if want v2p; then
   echo " the block layer counts write-zeroes as writes: v2p wrote"
   echo " $((data >> 20)) MiB of data, the rest of its figure is zeroing)"
   rm -f "$img"
+fi
+if want p2v; then
+  # A 4 GiB disk whose ext4 is 25% used (half random, half text), sent
+  # to a real sshd on loopback three ways; page cache dropped each time.
+  (
+    tmp=$work/p2v
+    mkdir -p "$tmp"
+    cleanup_fn () { :; }
+    fail () { echo "bench: $*" >&2; exit 1; }
+    requires () { :; }
+    # shellcheck disable=SC1091
+    source "$top/tests/p2v-functions.sh"
+    start_sshd "$tmp/ssh" > /dev/null
+    trap 'pkill -f "sshd -D -f $tmp/ssh" || :' EXIT
+    img=$tmp/disk.img
+    mkdir -p "$tmp/tree"
+    head -c 500M /dev/urandom > "$tmp/tree/random.bin"
+    for i in 1 2 3 4 5; do seq $((i * 10000000)) $(((i + 1) * 10000000)) \
+      > "$tmp/tree/seq$i.txt"; done
+    truncate -s 4G "$img"
+    printf 'label: dos\nstart=2048, type=83\n' | sfdisk -q "$img"
+    mkfs.ext4 -q -F -E offset=1048576,nodiscard -d "$tmp/tree" "$img" \
+      $((4095 * 1024))k
+    rm -rf "$tmp/tree"
+    ssh_to=(ssh -T -p "$ssh_port" -i "$ssh_id" -oBatchMode=yes
+            -oUserKnownHostsFile=/dev/null -oStrictHostKeyChecking=no
+            -oLogLevel=ERROR root@127.0.0.1)
+    drop () { sync; echo 3 > /proc/sys/vm/drop_caches; }
+    drop
+    read -r _ p_s _ < <(measure p2v "$top/p2v/p2v" capture \
+      --server 127.0.0.1 --port "$ssh_port" --identity "$ssh_id" \
+      --hostkey "$ssh_hostkey" --remote-command "$top/p2v/p2v" \
+      --receive-dir "$tmp/recv" --disks "$img" --name bench -o none \
+      --machine-readable)
+    p_w=$(sed -n 's/.*"event": "done".*"wire": \([0-9]*\).*/\1/p' \
+      "$work/p2v.log")
+    rm -rf "$tmp/recv"
+    drop
+    read -r _ z_s _ < <(measure ddzstd bash -c \
+      "dd if='$img' bs=4M status=none | zstd -q -c | tee >(wc -c > '$tmp/z') |
+       ${ssh_to[*]} 'cat > /dev/null'")
+    sleep 1; z_w=$(cat "$tmp/z")
+    drop
+    read -r _ f_s _ < <(measure full bash -c \
+      "dd if='$img' bs=4M status=none | ${ssh_to[*]} 'cat > /dev/null'")
+    f_w=$(stat -c %s "$img")
+    echo
+    echo "p2v capture of a 4 GiB disk, ext4 25% used, over ssh on loopback:"
+    printf '%-14s %10s %16s %12s\n' method "wall (s)" "on wire (MiB)" \
+      "wire/disk"
+    printf '%-14s %10.1f %16d %12s\n' "p2v capture" "$p_s" $((p_w >> 20)) \
+      "$(ratio "$p_w" "$f_w")"
+    printf '%-14s %10.1f %16d %12s\n' "dd|zstd|ssh" "$z_s" $((z_w >> 20)) \
+      "$(ratio "$z_w" "$f_w")"
+    printf '%-14s %10.1f %16d %12s\n' "full read" "$f_s" $((f_w >> 20)) \
+      "1.00x"
+    echo "p2v/dd|zstd: time $(ratio "$p_s" "$z_s"), wire $(ratio "$p_w" "$z_w")"
+    rm -f "$img"
+  )
 fi
 want vmx || exit 0
 echo

@@ -47,6 +47,7 @@ static const struct key keys[] = {
   STR ("o", output, V_TEXT),
   STR ("format", format, V_FORMAT),
   STR ("remote", remote, V_TEXT),
+  STR ("receive_dir", receive_dir, V_PATH),
   NUM ("port", port, 1, 65535),
   NUM ("poweroff", poweroff, 0, 1),
   NUM ("retries", retries, 0, P2V_RETRIES_MAX),

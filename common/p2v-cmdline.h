@@ -26,6 +26,7 @@ struct p2v_settings {
   char *output;   /* p2v.o: directory or libvirt:URI on the host */
   char *format;   /* p2v.format: qcow2 or raw */
   char *remote;   /* p2v.remote: p2v's command on the host */
+  char *receive_dir; /* p2v.receive_dir: p2v receive's staging there */
   int port;       /* p2v.port: 1..65535 */
   int poweroff;   /* p2v.poweroff: 0 or 1 */
   int retries;    /* p2v.retries: 0..P2V_RETRIES_MAX */

@@ -116,6 +116,8 @@ usage (FILE *fp)
                "      --remote-command CMD p2v's command on the conversion "
                "host\n"
                "                           (p2v)\n"
+               "      --receive-dir DIR    where p2v receive stages the "
+               "disks there\n"
                "      --retries N          how often a broken connection is "
                "retried\n"
                "      --append ARGS        more kernel arguments (ip=..., "
@@ -174,6 +176,7 @@ parse_options (int argc, char **argv, struct iso_options *o)
     OPT_OUTPUT,
     OPT_FORMAT,
     OPT_REMOTE,
+    OPT_RECEIVE_DIR,
     OPT_RETRIES,
     OPT_APPEND,
     OPT_KERNEL,
@@ -189,6 +192,7 @@ parse_options (int argc, char **argv, struct iso_options *o)
     { "output", required_argument, NULL, OPT_OUTPUT },
     { "format", required_argument, NULL, OPT_FORMAT },
     { "remote-command", required_argument, NULL, OPT_REMOTE },
+    { "receive-dir", required_argument, NULL, OPT_RECEIVE_DIR },
     { "retries", required_argument, NULL, OPT_RETRIES },
     { "append", required_argument, NULL, OPT_APPEND },
     { "kernel", required_argument, NULL, OPT_KERNEL },
@@ -219,6 +223,9 @@ parse_options (int argc, char **argv, struct iso_options *o)
       case OPT_FORMAT: set_or_die (o, "format", "--format", optarg); break;
       case OPT_REMOTE:
         set_or_die (o, "remote", "--remote-command", optarg);
+        break;
+      case OPT_RECEIVE_DIR:
+        set_or_die (o, "receive_dir", "--receive-dir", optarg);
         break;
       case OPT_RETRIES: set_or_die (o, "retries", "--retries", optarg); break;
       case OPT_APPEND:
@@ -470,6 +477,7 @@ kernel_args (const struct iso_options *o)
   add_setting (&b, "o", s->output);
   add_setting (&b, "format", s->format);
   add_setting (&b, "remote", s->remote);
+  add_setting (&b, "receive_dir", s->receive_dir);
   add_number (&b, "retries", s->retries);
   if (o->append
       && (strbuf_add (&b, " ", 1) == -1

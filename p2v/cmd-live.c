@@ -258,6 +258,7 @@ cmd_live (int argc, char **argv)
   add_arg (cap, &n, "-o", s.output);
   add_arg (cap, &n, "-O", s.format);
   add_arg (cap, &n, "--remote-command", s.remote);
+  add_arg (cap, &n, "--receive-dir", s.receive_dir);
   add_num (cap, &n, "--retries", s.retries, retries);
   cap[n] = NULL;
 

@@ -25,6 +25,5 @@ check ()
 
 check v2v 15 convert inspect
 check v2p 10 restore
-# p2v: the subcommands written so far.
-check p2v 20 iso live
+check p2v 20 iso live capture receive
 echo "$test_name: OK"

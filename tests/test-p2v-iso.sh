@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # p2v iso builds a hybrid BIOS/UEFI LiveCD under 100 MB holding p2v, ssh,
-# busybox, the AHCI and e1000 drivers and the keys given; booted under
-# QEMU (TCG, q35, AHCI disk, e1000 NIC) its init gets a DHCP address and
+# busybox, the AHCI and e1000 drivers and the keys given; booted by UEFI
+# firmware under QEMU (TCG, q35, AHCI disk, e1000 NIC) its init gets a DHCP address and
 # starts 'p2v live' with the settings from the kernel command line.
 source "$(dirname "$0")/functions.sh"
 requires p2v grub-mkrescue xorriso mformat ssh-keygen cpio zstd gzip \
@@ -66,10 +66,14 @@ for ((i = 0; i < 1800; i += 5)); do
 done
 pgrep -f qemu-system >/dev/null && skip "another QEMU kept running"
 
+# Booted by UEFI firmware here (test-p2v-livecd-boots boots it by BIOS).
 qemu-img create -q -f qcow2 disk.qcow2 64M
+cp /usr/share/OVMF/OVMF_VARS_4M.fd vars.fd
 log=$work/console.log
 : > "$log"
 qemu-system-x86_64 -accel tcg -machine q35 -m 1024 -nodefaults \
+  -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
+  -drive if=pflash,format=raw,file=vars.fd \
   -display none -serial file:"$log" -cdrom p2v.iso \
   -drive file=disk.qcow2,format=qcow2,if=none,id=d0 \
   -device ahci,id=ahci0 -device ide-hd,drive=d0,bus=ahci0.0 \
@@ -94,5 +98,5 @@ if ! grep -qF "$net" "$log" || ! grep -qF "$live" "$log"; then
   tr -d '\r' < "$log" | tail -n 40 >&2
   fail "the LiveCD did not bring up the network and start p2v live"
 fi
-echo "booted to 'p2v live' in ${secs}s (TCG)"
+echo "booted by UEFI to 'p2v live' in ${secs}s (TCG)"
 echo "$test_name: OK"
