@@ -9,7 +9,8 @@ BUILD="gcc make pkg-config libguestfs-dev libvirt-dev libxml2-dev
 RUN="libguestfs-tools linux-image-amd64 qemu-system-x86 qemu-utils ovmf
   libvirt-daemon-system libvirt-clients openssh-client openssh-server
   busybox-static grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools"
-TEST="debootstrap zstd libxml2-utils valgrind python3 fdisk"
+TEST="debootstrap zstd libxml2-utils valgrind python3 fdisk xfsprogs dosfstools
+  cpio"
 BENCH="virt-v2v libnbd-bin time"
 
 missing=
