@@ -82,10 +82,11 @@ static const char *const wanted[] = {
 static void
 module_name (const char *path, size_t len, char *buf, size_t n)
 {
-  const char *base = memrchr (path, '/', len);
+  const char *base = path + len;
   size_t i = 0;
 
-  base = base ? base + 1 : path;
+  while (base > path && base[-1] != '/')
+    --base;
   for (; base < path + len && *base != '.' && i < n - 1; ++base)
     buf[i++] = *base == '-' ? '_' : *base;
   buf[i] = '\0';
