@@ -414,6 +414,7 @@ out:
   free (b.raw);
   free (b.comp);
   ZSTD_freeCCtx (b.zc);
+  clear_error (); /* the thread's error string dies with it */
   s->finished = true;
   return NULL;
 }
