@@ -1,6 +1,7 @@
 /* vmshift: per-thread error recording (see errors.h). */
 #include <config.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,35 @@
 static __thread char *last_error;
 static __thread int last_errno;
 
+/* A thread's error string is freed when the thread ends (the key's
+ * destructor runs then, with the thread's variables still there).
+ */
+static pthread_key_t end_key;
+static pthread_once_t end_once = PTHREAD_ONCE_INIT;
+
+static void
+free_at_thread_end (void *unused)
+{
+  free (last_error);
+  last_error = NULL;
+}
+
+static void
+make_end_key (void)
+{
+  pthread_key_create (&end_key, free_at_thread_end);
+}
+
 static void
 replace (char *msg, int errnum)
 {
   free (last_error);
   last_error = msg;
   last_errno = errnum;
+  if (msg) {
+    pthread_once (&end_once, make_end_key);
+    pthread_setspecific (end_key, &end_key); /* any non-NULL value */
+  }
 }
 
 void

@@ -2,7 +2,8 @@
  *
  * Library functions (everything in common/) record what went wrong with
  * set_error and return -1 or NULL.  The command's main prints the message
- * once and exits non-zero.  The error is kept per thread.
+ * once and exits non-zero.  The error is kept per thread, and freed
+ * when its thread ends.
  */
 #ifndef VMSHIFT_ERRORS_H
 #define VMSHIFT_ERRORS_H

@@ -39,11 +39,6 @@ struct disk_files {
   int fd, mfd, lfd;
 };
 
-struct state {
-  uint64_t plan, size, next;
-  int done;
-};
-
 static int
 read_all (int fd, void *buf, size_t len)
 {
@@ -91,8 +86,8 @@ refuse (const struct receive_options *o, uint64_t chunk, const char *fmt, ...)
   die ("disk %d: %s", o->disk, msg ? msg : fmt);
 }
 
-static int
-read_state (const char *path, struct state *st)
+int
+disk_state_read (const char *path, struct disk_state *st)
 {
   FILE *fp = fopen (path, "re");
   int n;
@@ -107,7 +102,7 @@ read_state (const char *path, struct state *st)
 
 static void
 write_state (const struct receive_options *o, const struct disk_files *f,
-             const struct state *st)
+             const struct disk_state *st)
 {
   CLEANUP_FREE char *tmp = NULL;
   FILE *fp;
@@ -172,10 +167,10 @@ take_lock (const struct receive_options *o, struct disk_files *f)
  */
 static void
 open_disk (const struct receive_options *o, struct disk_files *f,
-           struct state *st)
+           struct disk_state *st)
 {
-  struct state old;
-  bool resume = o->resume && read_state (f->state, &old) == 0
+  struct disk_state old;
+  bool resume = o->resume && disk_state_read (f->state, &old) == 0
                 && old.plan == o->plan_hash && old.size == o->size;
 
   st->plan = o->plan_hash;
@@ -277,7 +272,7 @@ receive_disk (const struct receive_options *o)
 {
   CLEANUP_FREE char *dir = session_dir (o);
   struct disk_files f = { 0 };
-  struct state st;
+  struct disk_state st;
   uint8_t head[P2V_FRAME_HEADER];
   CLEANUP_FREE uint8_t *payload = NULL, *raw = NULL;
   ZSTD_DCtx *dz = ZSTD_createDCtx ();

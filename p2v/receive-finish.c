@@ -75,18 +75,11 @@ check_disks (const struct receive_options *o, const char *dir)
 {
   for (unsigned i = 0; i < o->ndisks; ++i) {
     CLEANUP_FREE char *state = NULL;
-    char line[256];
-    FILE *fp;
-    bool done = false;
+    struct disk_state st;
 
     if (asprintf (&state, "%s/disk-%u.state", dir, i) == -1)
       die ("out of memory");
-    fp = fopen (state, "re");
-    if (fp && fgets (line, sizeof line, fp))
-      done = strstr (line, " done 1") != NULL;
-    if (fp)
-      fclose (fp);
-    if (!done)
+    if (disk_state_read (state, &st) == -1 || !st.done)
       die ("disk %u of '%s' has not arrived completely", i, o->session);
   }
 }

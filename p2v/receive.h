@@ -20,6 +20,17 @@ struct receive_options {
   const char *format; /* -O */
 };
 
+/* A disk's SESSION/disk-N.state: the plan it is received by, its size,
+ * the first chunk not yet durable, and whether it arrived and verified.
+ */
+struct disk_state {
+  uint64_t plan, size, next;
+  int done;
+};
+
+/* Reads path: 0, or -1 if it is missing or not a state file. */
+extern int disk_state_read (const char *path, struct disk_state *st);
+
 /* Receives one disk into SESSION/disk-N.raw.  Exit status. */
 extern int receive_disk (const struct receive_options *o);
 

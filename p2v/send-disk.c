@@ -399,8 +399,8 @@ send_disk (void *opaque)
     /* Keep what the receiver stored: the next connection resumes. */
     s->reconnects++;
     if (!quiet)
-      fprintf (stderr, "\np2v: %s: %s; reconnecting (%d of %d)\n", s->label,
-               get_error (), attempt + 1, s->retries);
+      fprintf (stderr, "\np2v: %s; reconnecting (%d of %d)\n", get_error (),
+               attempt + 1, s->retries);
     sleep (attempt < 4 ? 1u << attempt : 15);
     resume = true;
   }
@@ -414,7 +414,6 @@ out:
   free (b.raw);
   free (b.comp);
   ZSTD_freeCCtx (b.zc);
-  clear_error (); /* the thread's error string dies with it */
   s->finished = true;
   return NULL;
 }

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanups.h"
+#include "command.h"
 #include "errors.h"
 #include "ssh.h"
 #include "strbuf.h"
@@ -51,44 +51,15 @@ known_name (const struct ssh_target *t)
   return s;
 }
 
-/* Runs argv with stdout to a buffer (at most 64 KiB).  Caller frees. */
+/* What argv prints on stdout (at most 64 KiB), or NULL with the error
+ * set.  Caller frees.
+ */
 static char *
 capture_output (const char *const *argv)
 {
-  int pfd[2], status;
-  pid_t pid;
-  struct strbuf b = { 0 };
-  char buf[4096];
-  ssize_t n;
+  char *out;
 
-  if (pipe2 (pfd, O_CLOEXEC) == -1) {
-    set_error (errno, "pipe");
-    return NULL;
-  }
-  pid = fork ();
-  if (pid == -1) {
-    set_error (errno, "fork");
-    close (pfd[0]);
-    close (pfd[1]);
-    return NULL;
-  }
-  if (pid == 0) {
-    dup2 (pfd[1], 1);
-    execvp (argv[0], (char *const *) argv);
-    _exit (127);
-  }
-  close (pfd[1]);
-  while ((n = read (pfd[0], buf, sizeof buf)) > 0)
-    if (b.len < 65536 && strbuf_add (&b, buf, (size_t) n) == -1)
-      break;
-  close (pfd[0]);
-  waitpid (pid, &status, 0);
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0 || b.buf == NULL) {
-    free (b.buf);
-    set_error (0, "'%s' failed", argv[0]);
-    return NULL;
-  }
-  return b.buf;
+  return run_command_output (argv, 65536, &out) == -1 ? NULL : out;
 }
 
 /* The fingerprint ("SHA256:...") of one public key line. */
