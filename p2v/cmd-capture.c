@@ -386,6 +386,8 @@ cmd_capture (int argc, char **argv)
   char tmpdir[] = "/tmp/p2v-capture.XXXXXX";
   double t0;
   int failed = 0;
+  CLEANUP_FREE char *first_error = NULL;
+  bool resumable = false;
   uint64_t planned = 0, wire = 0;
 
   parse_options (argc, argv, &o);
@@ -451,8 +453,12 @@ cmd_capture (int argc, char **argv)
     planned += s[i].planned;
     wire += s[i].wire;
     if (s[i].status == -1) {
-      fprintf (stderr, "p2v: error: %s\n", s[i].error);
-      failed++;
+      /* The first failure is the error; the others are warnings. */
+      if (failed++ == 0)
+        first_error = s[i].error ? strdup (s[i].error) : NULL;
+      else
+        warning (s[i].error ? s[i].error : "a disk failed");
+      resumable |= s[i].durable > 0;
     }
     else
       info ("%s: %.0f MiB of data sent as %.0f MiB in %.1f s%s", s[i].label,
@@ -474,7 +480,7 @@ cmd_capture (int argc, char **argv)
     free (s[i].chunks.ptr);
   }
   if (failed == 0 && finish (&o, name, xml, n) == -1) {
-    fprintf (stderr, "p2v: error: %s\n", get_error ());
+    first_error = strdup (get_error ());
     failed++;
   }
   if (o.ssh.known_hosts) {
@@ -488,12 +494,9 @@ cmd_capture (int argc, char **argv)
   }
   rmdir (tmpdir);
   machine_clear (&m);
-  if (failed) {
-    if (!machine_readable)
-      fprintf (stderr, "p2v: error: the capture did not complete; run the "
-                       "same command with --resume to continue\n");
-    return EXIT_FAILURE;
-  }
+  if (failed)
+    die ("%s%s", first_error ? first_error : "the capture failed",
+         resumable ? " (run the same command with --resume to continue)" : "");
   if (machine_readable) {
     char fields[256];
     snprintf (fields, sizeof fields,

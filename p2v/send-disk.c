@@ -167,6 +167,10 @@ connect_receiver (struct sender *s, struct conn *c, bool resume,
                     n == 0 ? "the conversion host did not answer"
                            : "could not start p2v receive on the "
                              "conversion host");
+      /* ssh refusing the host or us will not change on a retry. */
+      if (strstr (get_error (), "Host key verification failed")
+          || strstr (get_error (), "Permission denied"))
+        return FATAL;
       return LINK;
     }
   }
