@@ -7,6 +7,7 @@ source "$top/tests/p2v-functions.sh"
 
 start_sshd "$tmp/ssh"
 truncate -s 64M "$tmp/d.img"
+cd "$tmp"   # bad writes its out and err files here
 common=(--server 127.0.0.1 --port "$ssh_port" --identity "$ssh_id"
         --remote-command "$top/p2v/p2v" --receive-dir "$tmp/recv"
         --disks "$tmp/d.img" -o none)
