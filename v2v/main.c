@@ -16,11 +16,19 @@ usage (FILE *fp)
   fprintf (fp,
            "usage: v2v convert SOURCE [--to kvm] -o OUTPUT [options]\n"
            "       v2v inspect SOURCE [--from TYPE]\n"
+           "       v2v migrate DOMAIN --from URI --to URI [options]\n"
+           "       v2v evacuate --from URI --to URI[,URI...] [options]\n"
+           "       v2v move-storage DOMAIN --to DIR [--connect URI] "
+           "[options]\n"
            "       v2v --version | --help\n"
            "\n"
            "Subcommands:\n"
            "  convert   convert a foreign VM into a KVM guest\n"
            "  inspect   print the source VM's description as JSON\n"
+           "  migrate   move a running KVM guest to another host, live\n"
+           "  evacuate  move every running guest off a host\n"
+           "  move-storage  move a running guest's disks to another "
+           "directory\n"
            "\n"
            "'v2v SUBCOMMAND --help' lists each one's options.  See v2v(1).\n");
 }
@@ -48,6 +56,12 @@ main (int argc, char **argv)
     return cmd_convert (argc - 1, argv + 1);
   if (strcmp (argv[1], "inspect") == 0)
     return cmd_inspect (argc - 1, argv + 1);
+  if (strcmp (argv[1], "migrate") == 0)
+    return cmd_migrate (argc - 1, argv + 1);
+  if (strcmp (argv[1], "evacuate") == 0)
+    return cmd_evacuate (argc - 1, argv + 1);
+  if (strcmp (argv[1], "move-storage") == 0)
+    return cmd_move_storage (argc - 1, argv + 1);
   fprintf (stderr, "v2v: error: unknown subcommand '%s'\n", argv[1]);
   usage (stderr);
   return EXIT_FAILURE;

@@ -6,5 +6,8 @@
 
 extern int cmd_inspect (int argc, char **argv);
 extern int cmd_convert (int argc, char **argv);
+extern int cmd_migrate (int argc, char **argv);
+extern int cmd_evacuate (int argc, char **argv);
+extern int cmd_move_storage (int argc, char **argv);
 
 #endif /* V2V_H */

@@ -1,0 +1,100 @@
+/* vmshift: a libvirt domain's disks (domain-disks.h). */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xpath.h>
+
+#include "cleanups.h"
+#include "domain-disks.h"
+#include "errors.h"
+#include "libvirt-util.h"
+#include "xml-util.h"
+
+void
+domain_disks_free (domain_disk_vector *v)
+{
+  for (size_t i = 0; i < v->len; ++i) {
+    free (v->ptr[i].target);
+    free (v->ptr[i].path);
+    free (v->ptr[i].format);
+  }
+  domain_disk_vector_reset (v);
+}
+
+static bool
+is (const char *s, const char *want)
+{
+  return s && strcmp (s, want) == 0;
+}
+
+static int
+read_disk (xmlNodePtr node, struct domain_disk *d)
+{
+  CLEANUP_FREE char *type = NULL, *device = NULL;
+  xmlNodePtr source = xml_child (node, "source");
+
+  if (xml_attr (node, "type", &type) == -1
+      || xml_attr (node, "device", &device) == -1
+      || xml_attr (xml_child (node, "target"), "dev", &d->target) == -1
+      || xml_attr (xml_child (node, "driver"), "type", &d->format) == -1)
+    return -1;
+  d->network = is (type, "network");
+  if (!d->network && source) {
+    if (xml_attr (source, "file", &d->path) == -1)
+      return -1;
+    if (d->path == NULL && xml_attr (source, "dev", &d->path) == -1)
+      return -1;
+  }
+  d->readonly = xml_child (node, "readonly") != NULL
+                || xml_child (node, "shareable") != NULL
+                || is (device, "cdrom") || is (device, "floppy");
+  if (d->target == NULL) {
+    set_error (0, "a disk without a target device in the domain's XML");
+    return -1;
+  }
+  return 0;
+}
+
+int
+domain_disks (virDomainPtr dom, unsigned flags, domain_disk_vector *v)
+{
+  CLEANUP_XMLFREEDOC xmlDocPtr doc = libvirt_domain_doc (dom, flags);
+  CLEANUP_XMLXPATHFREECONTEXT xmlXPathContextPtr ctx = NULL;
+  xmlXPathObjectPtr obj;
+  xmlNodeSetPtr nodes;
+  int r = 0;
+
+  if (doc == NULL)
+    return -1;
+  ctx = xmlXPathNewContext (doc);
+  if (ctx == NULL) {
+    set_error (ENOMEM, "xmlXPathNewContext");
+    return -1;
+  }
+  obj = xml_get_nodes (ctx, NULL, "/domain/devices/disk");
+  if (obj == NULL)
+    return -1;
+  nodes = obj->nodesetval;
+  for (int i = 0; r == 0 && nodes && i < nodes->nodeNr; ++i) {
+    struct domain_disk d = { 0 };
+
+    if (read_disk (nodes->nodeTab[i], &d) == -1)
+      r = -1;
+    else if (domain_disk_vector_append (v, d) == -1) {
+      set_error (errno, "disk list");
+      r = -1;
+    }
+    if (r == -1) {
+      free (d.target);
+      free (d.path);
+      free (d.format);
+    }
+  }
+  xmlXPathFreeObject (obj);
+  if (r == -1)
+    domain_disks_free (v);
+  return r;
+}

@@ -1,0 +1,29 @@
+/* vmshift: a running libvirt domain's disks, as its XML lists them
+ * (for migration and storage moves).
+ */
+#ifndef VMSHIFT_DOMAIN_DISKS_H
+#define VMSHIFT_DOMAIN_DISKS_H
+
+#include <stdbool.h>
+
+#include <libvirt/libvirt.h>
+
+#include "vector.h"
+
+struct domain_disk {
+  char *target;   /* "vda" */
+  char *path;     /* file or block device, NULL for network or empty */
+  char *format;   /* driver type ("qcow2"), NULL if not given */
+  bool network;   /* served over the network (rbd, iscsi, nbd...) */
+  bool readonly;  /* readonly, shareable, CD-ROM or floppy: never moved */
+};
+DEFINE_VECTOR_TYPE (domain_disk_vector, struct domain_disk);
+
+/* The disks of dom's XML (flags as virDomainGetXMLDesc).  0, or -1 with
+ * the error set; free with domain_disks_free.
+ */
+extern int domain_disks (virDomainPtr dom, unsigned flags,
+                         domain_disk_vector *v);
+extern void domain_disks_free (domain_disk_vector *v);
+
+#endif /* VMSHIFT_DOMAIN_DISKS_H */
