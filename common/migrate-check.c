@@ -57,7 +57,7 @@ check_not_there (struct migration *m)
   active = virDomainIsActive (d);
   virDomainFree (d);
   if (active == 1) {
-    set_error (EEXIST, "domain '%s' (UUID %s) is already running on '%s'",
+    set_error (0, "domain '%s' (UUID %s) is already running on '%s'",
                virDomainGetName (m->dom), uuid, m->dst_uri);
     return -1;
   }
