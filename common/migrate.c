@@ -409,6 +409,15 @@ migration_run (struct migration *m, migrate_progress_fn progress,
     *final = last;
     final->active = false;
   }
+  /* The destination counts memory only; the disks were mirrored (and
+   * counted) on the source, and all of them had arrived for the
+   * migration to succeed.
+   */
+  if (final->disk_total == 0 && last.disk_total > 0) {
+    final->disk_total = final->disk_processed = last.disk_total;
+    final->data_total += last.disk_total;
+    final->data_processed += last.disk_total;
+  }
   /* Wall time as vmshift saw it: libvirt's elapsed omits the setup. */
   final->elapsed_ms = (uint64_t) ((t1.tv_sec - t0.tv_sec) * 1000
                                   + (t1.tv_nsec - t0.tv_nsec) / 1000000);
