@@ -4,12 +4,13 @@
 
 #include <stdbool.h>
 
-/* True when QEMU can start a KVM vCPU here.  Having /dev/kvm is not
- * enough (nested or restricted hosts refuse vCPU setup), so this starts
- * "qemu-system-x86_64 -accel kvm -S" and asks it to quit over QMP: a
- * QEMU that cannot reset its vCPUs under KVM aborts instead.  Takes
- * about 50 ms once; the answer is cached.  VMSHIFT_ACCEL=kvm|tcg
- * overrides the probe.
+/* True when QEMU can run a KVM guest here.  Having /dev/kvm is not
+ * enough: nested or restricted hosts may refuse vCPU setup, or accept it
+ * and never run a guest instruction.  So this boots
+ * "qemu-system-x86_64 -accel kvm" on a 64 KiB firmware whose first
+ * instructions make QEMU exit (isa-debug-exit) and checks that it did,
+ * killing it after 5 s.  Takes about 50 ms once; the answer is cached.
+ * VMSHIFT_ACCEL=kvm|tcg overrides the probe.
  */
 extern bool accel_kvm_usable (void);
 

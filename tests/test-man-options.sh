@@ -23,7 +23,7 @@ check ()
   echo "$prog: $(echo "$in_help" | wc -l) options match"
 }
 
-check v2v 15 convert inspect
+check v2v 25 convert inspect migrate evacuate move-storage
 check v2p 10 restore
 check p2v 20 iso live capture receive
 echo "$test_name: OK"

@@ -20,7 +20,7 @@ usage (FILE *fp)
            "       v2v evacuate --from URI --to URI[,URI...] [options]\n"
            "       v2v move-storage DOMAIN --to DIR [--connect URI] "
            "[options]\n"
-           "       v2v --version | --help\n"
+           "       v2v --accel | --version | --help\n"
            "\n"
            "Subcommands:\n"
            "  convert   convert a foreign VM into a KVM guest\n"
@@ -30,7 +30,9 @@ usage (FILE *fp)
            "  move-storage  move a running guest's disks to another "
            "directory\n"
            "\n"
-           "'v2v SUBCOMMAND --help' lists each one's options.  See v2v(1).\n");
+           "'v2v SUBCOMMAND --help' lists each one's options.  See v2v(1).\n"
+           "--accel prints what QEMU will use here: kvm, or tcg where KVM\n"
+           "cannot run guests.\n");
 }
 
 int
@@ -46,6 +48,10 @@ main (int argc, char **argv)
   }
   if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0) {
     usage (stdout);
+    return EXIT_SUCCESS;
+  }
+  if (strcmp (argv[1], "--accel") == 0) {
+    printf ("%s\n", accel_name ());
     return EXIT_SUCCESS;
   }
   if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-V") == 0) {
