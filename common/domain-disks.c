@@ -69,11 +69,9 @@ domain_disks (virDomainPtr dom, unsigned flags, domain_disk_vector *v)
 
   if (doc == NULL)
     return -1;
-  ctx = xmlXPathNewContext (doc);
-  if (ctx == NULL) {
-    set_error (ENOMEM, "xmlXPathNewContext");
+  ctx = xml_new_context (doc);
+  if (ctx == NULL)
     return -1;
-  }
   obj = xml_get_nodes (ctx, NULL, "/domain/devices/disk");
   if (obj == NULL)
     return -1;

@@ -86,11 +86,9 @@ libvirt_host_uuid (virConnectPtr conn, char *buf)
   free (caps);
   if (doc == NULL)
     return -1;
-  ctx = xmlXPathNewContext (doc);
-  if (ctx == NULL) {
-    set_error (ENOMEM, "capabilities");
+  ctx = xml_new_context (doc);
+  if (ctx == NULL)
     return -1;
-  }
   if (xml_get_string (ctx, NULL, "/capabilities/host/uuid", &uuid) == -1)
     return -1;
   if (uuid == NULL || strlen (uuid) > 36) {

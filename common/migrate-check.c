@@ -13,6 +13,7 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/uri.h>
 #include <libxml/xpath.h>
 
 #include "cleanups.h"
@@ -184,10 +185,31 @@ on_shared_fs (const char *path)
   return false;
 }
 
+/* Does uri name a libvirt on this machine (no host, loopback, or our
+ * own name)?
+ */
+static bool
+uri_is_here (const char *uri, const char *me)
+{
+  xmlURIPtr u = xmlParseURI (uri);
+  bool here;
+
+  if (u == NULL)
+    return false;
+  here = u->server == NULL || u->server[0] == '\0'
+         || strcmp (u->server, "localhost") == 0
+         || strncmp (u->server, "127.", 4) == 0
+         || strcmp (u->server, "::1") == 0 || strcmp (u->server, me) == 0;
+  xmlFreeURI (u);
+  return here;
+}
+
 /* Without --copy-storage each disk must be where the destination sees
  * it: a network disk, or (when vmshift runs on the source host, so it
- * can look) a file on a shared file system.  On one machine, every path
- * is the same file.
+ * can look) a file on a shared file system.  When both libvirts run on
+ * this very machine (both URIs point here and both report its name),
+ * every path is the same file: libvirt cannot know that and would call
+ * the migration unsafe, so m->same_machine makes it go ahead.
  */
 static int
 check_storage (struct migration *m, string_vector *warnings)
@@ -196,15 +218,17 @@ check_storage (struct migration *m, string_vector *warnings)
   CLEANUP_FREE char *sh = virConnectGetHostname (m->src);
   CLEANUP_FREE char *dh = virConnectGetHostname (m->dst);
   char me[256] = "";
-  bool same_host, src_here;
+  bool src_here;
   int r = 0;
 
   if (m->o.copy_storage != COPY_STORAGE_NONE)
     return 0;
   gethostname (me, sizeof me - 1);
-  same_host = sh && dh && strcmp (sh, dh) == 0;
   src_here = sh && strcmp (sh, me) == 0;
-  if (same_host)
+  m->same_machine = src_here && dh && strcmp (dh, me) == 0
+                    && uri_is_here (m->src_uri, me)
+                    && uri_is_here (m->dst_uri, me);
+  if (m->same_machine)
     return 0;
   if (domain_disks (m->dom, 0, &disks) == -1)
     return -1;
@@ -318,11 +342,9 @@ migration_check (struct migration *m, string_vector *warnings)
   doc = libvirt_domain_doc (m->dom, 0);
   if (doc == NULL)
     return -1;
-  ctx = xmlXPathNewContext (doc);
-  if (ctx == NULL) {
-    set_error (ENOMEM, "xmlXPathNewContext");
+  ctx = xml_new_context (doc);
+  if (ctx == NULL)
     return -1;
-  }
   if (check_no_hostdev (ctx, m) == -1
       || check_machine_cpu (ctx, m, warnings) == -1
       || check_storage (m, warnings) == -1 || check_memory (m) == -1)

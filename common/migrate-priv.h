@@ -20,6 +20,7 @@ struct migration {
   virConnectPtr src, dst;
   virDomainPtr dom;     /* on src */
   bool zstd;            /* multifd zstd at hand */
+  bool same_machine;    /* both hosts are this machine (migration_check) */
   char comp_why[128];   /* why not, when not */
 
   /* For --copy-storage: transient pools made on the destination so

@@ -215,6 +215,9 @@ build_params (struct migration *m, virTypedParameterPtr *params, int *n,
     *flags |= VIR_MIGRATE_NON_SHARED_INC;
   if (m->o.auto_converge)
     *flags |= VIR_MIGRATE_AUTO_CONVERGE;
+  /* Every disk path is the same file on both (migrate-check.c). */
+  if (m->same_machine && m->o.copy_storage == COPY_STORAGE_NONE)
+    *flags |= VIR_MIGRATE_UNSAFE;
   if (m->o.postcopy)
     *flags |= VIR_MIGRATE_POSTCOPY;
   if (m->o.persistent)
@@ -357,79 +360,100 @@ steer (struct migration *m, const struct migrate_stats *s,
   }
 }
 
-int
-migration_run (struct migration *m, migrate_progress_fn progress,
-               void *opaque, volatile sig_atomic_t *cancel,
-               struct migrate_stats *final, bool *aborted)
+/* Runs the job's thread and polls it until it ends; last gets the last
+ * statistics read.  0 or -1 as the job ended (error set).
+ */
+static int
+poll_job (struct migration *m, migrate_progress_fn progress, void *opaque,
+          volatile sig_atomic_t *cancel, struct migrate_stats *last)
 {
-  struct migrate_stats s = { 0 }, last = { 0 };
-  struct timespec t0, t1;
-  int r;
+  struct migrate_stats s;
 
-  *aborted = false;
-  memset (final, 0, sizeof *final);
-  if (build_params (m, &m->params, &m->nparams, &m->flags) == -1)
-    return -1;
-  if (m->o.copy_storage != COPY_STORAGE_NONE
-      && migration_prepare_storage (m) == -1)
-    goto err;
-  pthread_mutex_init (&m->lock, NULL);
-  clock_gettime (CLOCK_MONOTONIC, &t0);
   if ((errno = pthread_create (&m->thread, NULL, migrate_thread, m)) != 0) {
     set_error (errno, "pthread_create");
-    goto err_lock;
+    return -1;
   }
   for (int tick = 0; !thread_done (m); ++tick) {
     nap_ms (100);
     if (cancel && *cancel && !m->abort_sent)
-      steer (m, &last, cancel);
+      steer (m, last, cancel);
     if (tick % 5 != 4 || thread_done (m))
       continue;
     if (poll_stats (m, &s)) {
-      last = s;
+      *last = s;
       steer (m, &s, cancel);
       if (progress)
         progress (opaque, &s);
     }
   }
   pthread_join (m->thread, NULL);
-  clock_gettime (CLOCK_MONOTONIC, &t1);
-  pthread_mutex_destroy (&m->lock);
-  migration_release_storage (m);
-  virTypedParamsFree (m->params, m->nparams);
-  m->params = NULL;
-
-  r = m->thread_rc;
-  if (r == -1) {
-    *aborted = m->abort_sent;
-    set_error (0, "%s", m->thread_error);
+  if (m->thread_rc == -1) {
+    set_error (0, "%s", m->thread_error ? m->thread_error : "failed");
     return -1;
   }
+  return 0;
+}
+
+/* The final figures: the destination's, with what only the source
+ * counted (disks) from its last reading.
+ */
+static void
+final_stats (struct migration *m, const struct migrate_stats *last,
+             double seconds, struct migrate_stats *final)
+{
   if (!completed_stats (m, final)) {
-    *final = last;
+    *final = *last;
     final->active = false;
   }
   /* The destination counts memory only; the disks were mirrored (and
    * counted) on the source, and all of them had arrived for the
    * migration to succeed.
    */
-  if (final->disk_total == 0 && last.disk_total > 0) {
-    final->disk_total = final->disk_processed = last.disk_total;
-    final->data_total += last.disk_total;
-    final->data_processed += last.disk_total;
+  if (final->disk_total == 0 && last->disk_total > 0) {
+    final->disk_total = final->disk_processed = last->disk_total;
+    final->data_total += last->disk_total;
+    final->data_processed += last->disk_total;
   }
   /* Wall time as vmshift saw it: libvirt's elapsed omits the setup. */
-  final->elapsed_ms = (uint64_t) ((t1.tv_sec - t0.tv_sec) * 1000
-                                  + (t1.tv_nsec - t0.tv_nsec) / 1000000);
-  return 0;
+  final->elapsed_ms = (uint64_t) (seconds * 1000);
+}
 
-err_lock:
-  pthread_mutex_destroy (&m->lock);
-  migration_release_storage (m);
-err:
+static double
+monotonic (void)
+{
+  struct timespec t;
+
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+int
+migration_run (struct migration *m, migrate_progress_fn progress,
+               void *opaque, volatile sig_atomic_t *cancel,
+               struct migrate_stats *final, bool *aborted)
+{
+  struct migrate_stats last = { 0 };
+  double t0 = monotonic ();
+  int r = -1;
+
+  *aborted = false;
+  memset (final, 0, sizeof *final);
+  if (build_params (m, &m->params, &m->nparams, &m->flags) == -1)
+    return -1;
+  if (m->o.copy_storage == COPY_STORAGE_NONE
+      || migration_prepare_storage (m) == 0) {
+    pthread_mutex_init (&m->lock, NULL);
+    r = poll_job (m, progress, opaque, cancel, &last);
+    pthread_mutex_destroy (&m->lock);
+    migration_release_storage (m);
+  }
   virTypedParamsFree (m->params, m->nparams);
   m->params = NULL;
-  return -1;
+  if (r == -1)
+    *aborted = m->abort_sent;
+  else
+    final_stats (m, &last, monotonic () - t0, final);
+  return r;
 }
 
 bool

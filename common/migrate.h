@@ -88,7 +88,8 @@ extern const char *migration_compression (const struct migration *m,
 /* Pre-flight checks (migrate-check.c), before anything starts: the
  * destination's host differs and has no such guest, its QEMU has the
  * machine type and CPU model, no host devices, disks on shared storage
- * or --copy-storage, enough free memory.  Things worth saying but not
+ * or --copy-storage (both hosts on this machine count as shared: the
+ * migration is then told so), enough free memory.  Things worth saying but not
  * fatal are appended to *warnings (caller frees).  0, or -1 with the
  * error set to what is wrong and what to do.
  */

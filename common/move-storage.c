@@ -73,13 +73,14 @@ mirror_ready (struct mover *mv, const char *disk, bool *ready)
 
   if (doc == NULL)
     return -1;
-  ctx = xmlXPathNewContext (doc);
-  if (ctx == NULL
-      || asprintf (&xpath,
-                   "string(/domain/devices/disk[target/@dev='%s']"
-                   "/mirror/@ready)",
-                   disk)
-             == -1) {
+  ctx = xml_new_context (doc);
+  if (ctx == NULL)
+    return -1;
+  if (asprintf (&xpath,
+                "string(/domain/devices/disk[target/@dev='%s']"
+                "/mirror/@ready)",
+                disk)
+      == -1) {
     set_error (ENOMEM, "mirror state");
     return -1;
   }
@@ -194,10 +195,11 @@ update_persistent (struct mover *mv, const char *disk, const char *old,
                                          | VIR_DOMAIN_XML_SECURE);
   if (doc == NULL)
     return -1;
-  ctx = xmlXPathNewContext (doc);
-  if (ctx == NULL
-      || asprintf (&xpath, "/domain/devices/disk[target/@dev='%s']", disk)
-             == -1) {
+  ctx = xml_new_context (doc);
+  if (ctx == NULL)
+    return -1;
+  if (asprintf (&xpath, "/domain/devices/disk[target/@dev='%s']", disk)
+      == -1) {
     set_error (ENOMEM, "domain XML");
     return -1;
   }
@@ -344,6 +346,46 @@ host_is_here (virConnectPtr conn)
   return h && strcmp (h, me) == 0;
 }
 
+/* move_storage on an open connection. */
+static int
+move_with (struct mover *mv, const char *domain, const char *dir,
+           move_progress_fn progress, void *opaque,
+           volatile sig_atomic_t *cancel, string_vector *moved)
+{
+  domain_disk_vector disks = empty_vector;
+  char **dests = NULL;
+  int r = -1;
+
+  if (virDomainIsActive (mv->dom) != 1) {
+    set_error (0, "domain '%s' is not running: move-storage moves a "
+               "running guest's disks", domain);
+    return -1;
+  }
+  mv->persistent = virDomainIsPersistent (mv->dom) == 1;
+  mv->local = host_is_here (mv->conn);
+  if (domain_disks (mv->dom, 0, &disks) == -1)
+    return -1;
+  dests = calloc (disks.len ? disks.len : 1, sizeof *dests);
+  if (dests == NULL)
+    set_error (errno, "calloc");
+  else if (plan_paths (mv, &disks, dir, dests) == 0) {
+    r = 0;
+    for (size_t i = 0; r == 0 && i < disks.len; ++i) {
+      if (dests[i] == NULL)
+        continue;
+      r = move_disk (mv, &disks.ptr[i], dests[i], progress, opaque, cancel);
+      if (r == 0)
+        string_vector_appendf (moved, "%s: %s -> %s", disks.ptr[i].target,
+                               disks.ptr[i].path, dests[i]);
+    }
+  }
+  for (size_t i = 0; dests && i < disks.len; ++i)
+    free (dests[i]);
+  free (dests);
+  domain_disks_free (&disks);
+  return r;
+}
+
 int
 move_storage (const char *uri, const char *domain, const char *dir,
               const struct move_options *o, move_progress_fn progress,
@@ -351,51 +393,18 @@ move_storage (const char *uri, const char *domain, const char *dir,
               string_vector *warnings, string_vector *moved)
 {
   struct mover mv = { .o = o, .warnings = warnings };
-  domain_disk_vector disks = empty_vector;
-  char **dests = NULL;
   int r = -1;
 
   mv.conn = libvirt_connect (uri, "the host");
   if (mv.conn == NULL)
     return -1;
   mv.dom = virDomainLookupByName (mv.conn, domain);
-  if (mv.dom == NULL) {
+  if (mv.dom == NULL)
     set_libvirt_error ("domain '%s'", domain);
-    goto out;
-  }
-  if (virDomainIsActive (mv.dom) != 1) {
-    set_error (0, "domain '%s' is not running: move-storage moves a "
-               "running guest's disks", domain);
-    goto out;
-  }
-  mv.persistent = virDomainIsPersistent (mv.dom) == 1;
-  mv.local = host_is_here (mv.conn);
-  if (domain_disks (mv.dom, 0, &disks) == -1)
-    goto out;
-  dests = calloc (disks.len ? disks.len : 1, sizeof *dests);
-  if (dests == NULL) {
-    set_error (errno, "calloc");
-    goto out;
-  }
-  if (plan_paths (&mv, &disks, dir, dests) == -1)
-    goto out;
-  r = 0;
-  for (size_t i = 0; r == 0 && i < disks.len; ++i) {
-    if (dests[i] == NULL)
-      continue;
-    r = move_disk (&mv, &disks.ptr[i], dests[i], progress, opaque, cancel);
-    if (r == 0)
-      string_vector_appendf (moved, "%s: %s -> %s", disks.ptr[i].target,
-                             disks.ptr[i].path, dests[i]);
-  }
-
-out:
-  for (size_t i = 0; dests && i < disks.len; ++i)
-    free (dests[i]);
-  free (dests);
-  domain_disks_free (&disks);
-  if (mv.dom)
+  else {
+    r = move_with (&mv, domain, dir, progress, opaque, cancel, moved);
     virDomainFree (mv.dom);
+  }
   virConnectClose (mv.conn);
   return r;
 }

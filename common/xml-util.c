@@ -331,3 +331,13 @@ xml_tag_is (const char *tag, const char *name)
   return tag[0] == '<' && strncmp (tag + 1, name, n) == 0
          && strchr (" \t\r\n/>", tag[1 + n]) && tag[1 + n] != '\0';
 }
+
+xmlXPathContextPtr
+xml_new_context (xmlDocPtr doc)
+{
+  xmlXPathContextPtr ctx = xmlXPathNewContext (doc);
+
+  if (ctx == NULL)
+    set_error (ENOMEM, "xmlXPathNewContext");
+  return ctx;
+}

@@ -28,6 +28,11 @@ extern xmlDocPtr xml_parse_untrusted (const char *buf, size_t len,
  */
 extern xmlDocPtr xml_read_untrusted (const char *path, size_t max_bytes);
 
+/* An XPath context for doc, or NULL with the error set (out of memory).
+ * The caller frees it with xmlXPathFreeContext.
+ */
+extern xmlXPathContextPtr xml_new_context (xmlDocPtr doc);
+
 /* Evaluates xpath relative to node (the document root if NULL) and
  * returns the text content of the first node (or the string value of a
  * string expression) in *out, which the caller frees; *out is NULL if

@@ -501,11 +501,9 @@ xva_parse_ova_xml (const char *buf, size_t len, const char *what,
   doc = xml_parse_untrusted (buf, len, what);
   if (doc == NULL)
     return -1;
-  ctx = xmlXPathNewContext (doc);
-  if (ctx == NULL) {
-    set_error (ENOMEM, "xmlXPathNewContext");
+  ctx = xml_new_context (doc);
+  if (ctx == NULL)
     return -1;
-  }
   ps.ctx = ctx;
   if (collect_objects (&ps) == 0 && (vm = find_vm (&ps)) != NULL
       && is_hvm (&ps, vm, &hvm) == 0

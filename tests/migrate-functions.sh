@@ -38,7 +38,7 @@ declare -A _mig_port
 
 mig_host ()
 {
-  local name=$1 port=$2 user=vmshift-mig-$1 dir=$tmp/host-$1 private=
+  local name=$1 port=$2 user=vmshift-mig-$1 dir private=
   local hn= uuid
   shift 2
   while [ $# -gt 0 ]; do
@@ -53,6 +53,11 @@ mig_host ()
     fail "cannot create user $user"
   pkill -u "$user" 2>/dev/null || :
   uuid=$(printf '7f3c0a5e-1d2b-4c6e-9a8f-%012x' "$port")
+  # Short: libvirt's sockets (guest agent channels) live under it, and a
+  # UNIX socket's path has at most 107 bytes.
+  dir=$(mktemp -d /tmp/vmh.XXXX)
+  chmod 755 "$dir"
+  cleanup_fn rm -rf "$dir"
   mkdir -p "$dir"/{config/libvirt,data,cache,run}
   cat > "$dir/config/libvirt/libvirtd.conf" <<EOF
 listen_tls = 0

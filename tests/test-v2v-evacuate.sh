@@ -29,8 +29,8 @@ for i in 1 2 3; do wait_ticks "$shared/evac$i.log" 2; done
   while :; do
     n=0
     for d in evac1 evac2 evac3 dup; do
-      virsh -c "$A" domjobinfo "$d" 2>/dev/null |
-        grep -q '^Job type: *Unbounded' && n=$((n + 1))
+      j=$(virsh -c "$A" domjobinfo "$d" 2>/dev/null || :)
+      grep -q '^Job type: *Unbounded' <<< "$j" && n=$((n + 1))
     done
     echo "$n"
     sleep 0.2

@@ -10,8 +10,8 @@
 #   - v2v move-storage moves its disk to another directory on B: it keeps
 #     running, the live and persistent XML name the new file, the old
 #     one is gone;
-# and after a clean shutdown the moved disk's filesystems are fsck clean
-# and hold the lines written during both moves.
+# and after a power cut the moved disk's root is fsck clean (after its
+# journal replays) and holds the lines written after both moves.
 source "$(dirname "$0")/functions.sh"
 source "$(dirname "$0")/migrate-functions.sh"
 requires qemu-img guestfish xmllint python3
@@ -89,8 +89,8 @@ v2v migrate deb --from "$A" --to "$B" --persistent --undefine-source \
 grep '"event": "migrated"' "$tmp/events" || fail "no migrated event"
 [ "$(state b deb)" = running ] || fail "deb is not running on B"
 [ "$(state a deb)" = none ] || fail "deb is still defined on A: $(state a deb)"
-virsh -c "$B" dominfo deb | grep -q '^Persistent: *yes' ||
-  fail "deb is not persistent on B"
+info=$(virsh -c "$B" dominfo deb)
+grep -q '^Persistent: *yes' <<< "$info" || fail "deb is not persistent on B: $info"
 virsh -c "$B" dumpxml deb > "$tmp/b.xml"
 [ "$(xmllint --xpath 'string(//interface/mac/@address)' "$tmp/b.xml")" = "$MAC" ] ||
   fail "the MAC changed"
@@ -101,9 +101,8 @@ echo "before: $n0 lines, uptime $up0 s; after: $n1 lines, counter $last, uptime 
 awk -v a="$up1" -v b="$up0" 'BEGIN { exit !(a > b) }' ||
   fail "uptime went back from $up0 to $up1: the guest restarted"
 [ "$last" -gt "$n0" ] || fail "the writer's counter restarted ($last)"
-tr -d '\r' < "$shared/deb.log" | grep -q 'Linux version' &&
-  [ "$(tr -d '\r' < "$shared/deb.log" | grep -c 'Linux version')" -gt 1 ] &&
-  fail "the kernel booted twice"
+[ "$(grep -c 'VMSHIFT-PROBE done' "$shared/deb.log")" -eq 1 ] ||
+  fail "the guest booted again"
 
 # Live storage move on B.
 v2v move-storage deb -c "$B" --to "$moved" --machine-readable \
@@ -111,29 +110,32 @@ v2v move-storage deb -c "$B" --to "$moved" --machine-readable \
   fail "v2v move-storage failed: $(cat "$tmp/merr")"
 grep -q '"event": "progress"' "$tmp/mevents" || fail "no progress events"
 [ "$(state b deb)" = running ] || fail "deb stopped during move-storage"
-virsh -c "$B" domblklist deb | grep -q " $moved/deb-sda.qcow2$" ||
-  fail "the live XML does not name the moved disk: $(virsh -c "$B" domblklist deb)"
-virsh -c "$B" dumpxml --inactive deb | grep -q "file='$moved/deb-sda.qcow2'" ||
+blk=$(virsh -c "$B" domblklist deb)
+grep -q " $moved/deb-sda.qcow2$" <<< "$blk" ||
+  fail "the live XML does not name the moved disk: $blk"
+inactive=$(virsh -c "$B" dumpxml --inactive deb)
+grep -q "file='$moved/deb-sda.qcow2'" <<< "$inactive" ||
   fail "the persistent XML does not name the moved disk"
 [ ! -e "$disk" ] || fail "the old disk is still there"
 wait_ticks "$shared/deb.log" 3
 last=$(tr -d '\r' < "$shared/deb.log" | awk '$1 == "TICK" { print $2 }' | tail -n 1)
 
-virsh -c "$B" shutdown deb >/dev/null
-for _ in $(seq 1 180); do
-  [ "$(state b deb)" = shut ] && break
-  sleep 1
-done
-[ "$(state b deb)" = shut ] || fail "deb did not shut down: $(state b deb)"
-guestfish --ro -a "$moved/deb-sda.qcow2" <<GF > "$tmp/fsck" ||
-run
-fsck ext4 $ROOTDEV
-GF
+# Power cut (this guest ignores ACPI under TCG) a few synced lines
+# later; then, on an overlay, the journal replays at mount and e2fsck
+# must find the root clean.
+wait_ticks "$shared/deb.log" 3
+virsh -c "$B" destroy deb >/dev/null || fail "cannot stop deb"
+qemu-img create -q -f qcow2 -b "$moved/deb-sda.qcow2" -F qcow2 \
+  "$tmp/check.qcow2"
+printf '%s\n' run "mount $ROOTDEV /" \
+  "download /var/lib/vmshift-ticks $tmp/ticks" "umount /" \
+  "debug sh \"e2fsck -fn $ROOTDEV >/dev/null 2>&1; echo e2fsck=\$?\"" |
+  guestfish -a "$tmp/check.qcow2" > "$tmp/fsck" ||
   fail "cannot check the moved disk"
-echo "fsck $ROOTDEV: $(cat "$tmp/fsck")"
-[ "$(cat "$tmp/fsck")" = 0 ] || fail "the moved disk's root is not clean"
-guestfish --ro -a "$moved/deb-sda.qcow2" -m "$ROOTDEV" \
-  cat /var/lib/vmshift-ticks > "$tmp/ticks" || fail "no ticks file on disk"
+cat "$tmp/fsck"
+grep -q '^e2fsck=0$' "$tmp/fsck" || fail "the moved disk's root is not clean"
 grep -q "^TICK $last " "$tmp/ticks" ||
   fail "line $last, written after both moves, is not on the disk"
+[ "$(grep -c 'VMSHIFT-PROBE done' "$shared/deb.log")" -eq 1 ] ||
+  fail "the guest booted again"
 echo "$test_name: OK"

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanups.h"
 #include "errors.h"
+#include "json.h"
 #include "migrate-cli.h"
 #include "migrate.h"
 #include "v2v.h"
@@ -80,10 +82,17 @@ cmd_migrate (int argc, char **argv)
     die_error ();
   if (o.compress) {
     const char *method = migration_compression (m, &why);
+    CLEANUP_FREE char *jm = json_quote (method);
+    CLEANUP_FREE char *jw = json_quote (why);
+    CLEANUP_FREE char *fields = NULL;
+
     if (*why)
       info ("compression: %s (%s)", method, why);
     else
       info ("compression: %s", method);
+    if (jm && jw && asprintf (&fields, "\"method\": %s, \"why\": %s", jm, jw)
+                        != -1)
+      event ("compression", fields);
   }
   debug ("checking '%s' -> '%s'", from, to);
   r = migration_check (m, &warnings);
