@@ -37,7 +37,8 @@ struct migration {
   bool thread_done;
   int thread_rc;
   char *thread_error;
-  bool abort_sent, abort_failed, downtime_set, postcopy_started;
+  bool abort_sent, downtime_set, postcopy_started;
+  bool postcopy_switched; /* the switch to post-copy was made */
 };
 
 /* migrate-storage.c: before a --copy-storage migration, makes sure the

@@ -63,7 +63,7 @@ migrate_stats_from_params (struct migrate_stats *s, int job_type,
   s->iteration = param_u64 (p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, NULL);
   s->downtime_ms
       = param_u64 (p, n, VIR_DOMAIN_JOB_DOWNTIME, &s->has_downtime);
-  /* libvirt counts post-copy page requests only once in post-copy. */
+  /* Page requests from the destination happen only in post-copy. */
   s->postcopy
       = param_u64 (p, n, VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS, NULL) > 0;
 }
@@ -299,10 +299,19 @@ poll_stats (struct migration *m, struct migrate_stats *s)
   virTypedParameterPtr params = NULL;
   int n = 0, type = 0;
 
+  int state, reason;
+
   if (virDomainGetJobStats (m->dom, &type, &params, &n, 0) == -1)
     return false;
   migrate_stats_from_params (s, type, params, n);
   virTypedParamsFree (params, n);
+  /* Past the switch the source's guest is paused for post-copy. */
+  if (m->postcopy_switched
+      || (m->postcopy_started
+          && virDomainGetState (m->dom, &state, &reason, 0) == 0
+          && state == VIR_DOMAIN_PAUSED
+          && reason == VIR_DOMAIN_PAUSED_POSTCOPY))
+    s->postcopy = true;
   return s->active;
 }
 
@@ -344,8 +353,8 @@ steer (struct migration *m, const struct migrate_stats *s,
 {
   if (cancel && *cancel && !m->abort_sent) {
     m->abort_sent = true;
-    if (virDomainAbortJob (m->dom) == -1)
-      m->abort_failed = true;
+    /* Fails after the switch to post-copy: the job then completes. */
+    virDomainAbortJob (m->dom);
   }
   if (!s->active || m->abort_sent)
     return;
@@ -356,7 +365,7 @@ steer (struct migration *m, const struct migrate_stats *s,
   /* Like virsh's --postcopy-after-precopy: one full pass first. */
   if (m->o.postcopy && !m->postcopy_started && s->iteration >= 2) {
     m->postcopy_started = true;
-    virDomainMigrateStartPostCopy (m->dom, 0);
+    m->postcopy_switched = virDomainMigrateStartPostCopy (m->dom, 0) == 0;
   }
 }
 
@@ -414,6 +423,7 @@ final_stats (struct migration *m, const struct migrate_stats *last,
     final->data_total += last->disk_total;
     final->data_processed += last->disk_total;
   }
+  final->postcopy = m->postcopy_switched;
   /* Wall time as vmshift saw it: libvirt's elapsed omits the setup. */
   final->elapsed_ms = (uint64_t) (seconds * 1000);
 }

@@ -52,7 +52,8 @@ struct migrate_stats {
   uint64_t iteration;       /* memory passes, 1 = the first */
   uint64_t downtime_ms;     /* expected while running, actual when done */
   bool has_downtime;
-  bool postcopy;            /* in post-copy (past the switch) */
+  bool postcopy;            /* in post-copy (past the switch); in the
+                               final figures: it switched */
 };
 
 /* Fills *s from libvirt's typed parameters (virTypedParameterPtr as

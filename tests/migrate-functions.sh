@@ -6,7 +6,9 @@
 # loopback without authentication, its state under the test's directory.
 #
 #   mig_host NAME PORT [--private DIR=OTHER] [--hostname H]
-#                      starts host NAME (user vmshift-mig-NAME) on PORT;
+#                      starts host NAME (system user vmshift-mig-PORT,
+#                      created if missing: tests running at once must
+#                      use other ports) on PORT;
 #                      prints nothing.  --private: the host sees OTHER at
 #                      DIR (a mount namespace: storage that is not
 #                      shared); --hostname: its own host name (UTS
@@ -38,7 +40,7 @@ declare -A _mig_port
 
 mig_host ()
 {
-  local name=$1 port=$2 user=vmshift-mig-$1 dir private=
+  local name=$1 port=$2 user=vmshift-mig-$2 dir private=
   local hn= uuid
   shift 2
   while [ $# -gt 0 ]; do
@@ -51,7 +53,7 @@ mig_host ()
   id "$user" >/dev/null 2>&1 ||
     useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$user" ||
     fail "cannot create user $user"
-  pkill -u "$user" 2>/dev/null || :
+  pkill -KILL -u "$user" 2>/dev/null || :
   uuid=$(printf '7f3c0a5e-1d2b-4c6e-9a8f-%012x' "$port")
   # Short: libvirt's sockets (guest agent channels) live under it, and a
   # UNIX socket's path has at most 107 bytes.

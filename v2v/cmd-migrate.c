@@ -118,6 +118,9 @@ cmd_migrate (int argc, char **argv)
     migration_free (m);
     die_error ();
   }
+  if (migrate_cancel)
+    warning ("interrupted after the switch to post-copy, when the job can "
+             "no longer be aborted: it completed");
   migrate_report (argv[optind], to, &final);
   migration_free (m);
   return EXIT_SUCCESS;

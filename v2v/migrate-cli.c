@@ -165,18 +165,19 @@ migrate_report (const char *domain, const char *dst,
     snprintf (dt_json, sizeof dt_json, "%" PRIu64, s->downtime_ms);
   }
   info ("migrated '%s' to '%s' in %.1f s: downtime %s, %.1f MiB moved "
-        "(memory %.1f MiB, disks %.1f MiB), %" PRIu64 " passes",
+        "(memory %.1f MiB, disks %.1f MiB), %" PRIu64 " passes%s",
         domain, dst, s->elapsed_ms / 1000.0, downtime, mib (s->data_processed),
-        mib (s->mem_processed), mib (s->disk_processed), s->iteration);
+        mib (s->mem_processed), mib (s->disk_processed), s->iteration,
+        s->postcopy ? ", then post-copy" : "");
   if (name == NULL || to == NULL)
     return;
   snprintf (fields, sizeof fields,
             "\"domain\": %s, \"to\": %s, \"total_ms\": %" PRIu64
             ", \"downtime_ms\": %s, \"data_bytes\": %" PRIu64
             ", \"memory_bytes\": %" PRIu64 ", \"disk_bytes\": %" PRIu64
-            ", \"iterations\": %" PRIu64,
+            ", \"iterations\": %" PRIu64 ", \"postcopy\": %s",
             name, to, s->elapsed_ms, dt_json, s->data_processed, s->mem_processed,
-            s->disk_processed, s->iteration);
+            s->disk_processed, s->iteration, s->postcopy ? "true" : "false");
   event ("migrated", fields);
 }
 
