@@ -34,17 +34,26 @@ run ()
 $(field data_bytes "$log") $(field iterations "$log")"
 }
 
+table ()
+{
+  local cap=("$@") d_t d_dt d_b d_i p_t p_dt p_b p_i c_t c_dt c_b c_i
+  read -r _ d_t d_dt d_b d_i < <(run default "${cap[@]}")
+  read -r _ p_t p_dt p_b p_i < <(run parallel4 --parallel 4 "${cap[@]}")
+  read -r _ c_t c_dt c_b c_i < <(run compress --compress "${cap[@]}")
+  grep -h '"event": "compression"' "$tmp/compress.events" || :
+  printf '%-12s %10s %14s %12s %7s %10s %10s\n' mode "total (s)" \
+    "downtime (ms)" "moved (MiB)" passes "time/def" "down/def"
+  for m in "default $d_t $d_dt $d_b $d_i" "parallel4 $p_t $p_dt $p_b $p_i" \
+           "compress $c_t $c_dt $c_b $c_i"; do
+    set -- $m
+    printf '%-12s %10.1f %14d %12d %7d %10s %10s\n' "$1" \
+      "$(awk -v t="$2" 'BEGIN { print t / 1000 }')" "$3" $(($4 >> 20)) "$5" \
+      "$(ratio "$2" "$d_t")" "$(ratio "$3" "$d_dt")"
+  done
+}
+
 echo "bench: migrating a 1 GiB TCG guest rewriting $dirty MiB/s, A -> B on loopback"
-read -r _ d_t d_dt d_b d_i < <(run default)
-read -r _ p_t p_dt p_b p_i < <(run parallel4 --parallel 4)
-read -r _ c_t c_dt c_b c_i < <(run compress --compress)
-grep -h '"event": "compression"' "$tmp/compress.events" || :
-printf '\n%-12s %10s %14s %12s %7s %10s %10s\n' mode "total (s)" \
-  "downtime (ms)" "moved (MiB)" passes "time/def" "down/def"
-for m in "default $d_t $d_dt $d_b $d_i" "parallel4 $p_t $p_dt $p_b $p_i" \
-         "compress $c_t $c_dt $c_b $c_i"; do
-  set -- $m
-  printf '%-12s %10.1f %14d %12d %7d %10s %10s\n' "$1" \
-    "$(awk -v t="$2" 'BEGIN { print t / 1000 }')" "$3" $(($4 >> 20)) "$5" \
-    "$(ratio "$2" "$d_t")" "$(ratio "$3" "$d_dt")"
-done
+table
+echo
+echo "bench: the same over a link capped at 32 MiB/s (--bandwidth 32)"
+table --bandwidth 32
