@@ -104,12 +104,12 @@ migrate_show (void *opaque, const struct migrate_stats *s)
   CLEANUP_FREE char *name = json_quote (v->domain);
 
   if (v->tty) {
-    const int width = 24;
+    const int width = 20;
     double frac = s->data_total
                       ? (double) s->data_processed / s->data_total
                       : 0;
     int filled;
-    char bar[32];
+    char bar[32], disk[32] = "";
 
     if (frac > 1)
       frac = 1;
@@ -117,14 +117,15 @@ migrate_show (void *opaque, const struct migrate_stats *s)
     memset (bar, '#', filled);
     memset (bar + filled, '.', width - filled);
     bar[width] = '\0';
+    if (s->disk_total)
+      snprintf (disk, sizeof disk, " disk %.0fM", mib (s->disk_remaining));
+    /* Under 80 columns: \r must find the line's start again. */
     fprintf (stderr,
-             "\r  %s [%s] %3d%%  mem %.0f MiB left  disk %.0f MiB left  "
-             "dirty %" PRIu64 " p/s  pass %" PRIu64 "  downtime ~%" PRIu64
-             " ms%s  %.0f s ",
-             v->domain, bar, (int) (frac * 100), mib (s->mem_remaining),
-             mib (s->disk_remaining), s->dirty_rate, s->iteration,
-             s->downtime_ms, s->postcopy ? "  post-copy" : "",
-             now_seconds () - v->start);
+             "\r%-8.8s [%s] %3d%% mem %.0fM%s left, dirty %" PRIu64
+             "/s, pass %" PRIu64 ", ~%" PRIu64 " ms%s %.0fs\033[K",
+             v->domain, bar, (int) (frac * 100), mib (s->mem_remaining), disk,
+             s->dirty_rate, s->iteration, s->downtime_ms,
+             s->postcopy ? " post-copy" : "", now_seconds () - v->start);
     v->drawn = true;
   }
   if (name == NULL)
