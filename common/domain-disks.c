@@ -13,14 +13,21 @@
 #include "libvirt-util.h"
 #include "xml-util.h"
 
+static void
+disk_free (struct domain_disk *d)
+{
+  free (d->target);
+  free (d->path);
+  free (d->format);
+  free (d->backing);
+  free (d->backing_format);
+}
+
 void
 domain_disks_free (domain_disk_vector *v)
 {
-  for (size_t i = 0; i < v->len; ++i) {
-    free (v->ptr[i].target);
-    free (v->ptr[i].path);
-    free (v->ptr[i].format);
-  }
+  for (size_t i = 0; i < v->len; ++i)
+    disk_free (&v->ptr[i]);
   domain_disk_vector_reset (v);
 }
 
@@ -35,6 +42,7 @@ read_disk (xmlNodePtr node, struct domain_disk *d)
 {
   CLEANUP_FREE char *type = NULL, *device = NULL;
   xmlNodePtr source = xml_child (node, "source");
+  xmlNodePtr backing = xml_child (node, "backingStore");
 
   if (xml_attr (node, "type", &type) == -1
       || xml_attr (node, "device", &device) == -1
@@ -48,6 +56,12 @@ read_disk (xmlNodePtr node, struct domain_disk *d)
     if (d->path == NULL && xml_attr (source, "dev", &d->path) == -1)
       return -1;
   }
+  if (backing
+      && (xml_attr (xml_child (backing, "source"), "file", &d->backing) == -1
+          || xml_attr (xml_child (backing, "format"), "type",
+                       &d->backing_format)
+                 == -1))
+    return -1;
   d->readonly = xml_child (node, "readonly") != NULL
                 || xml_child (node, "shareable") != NULL
                 || is (device, "cdrom") || is (device, "floppy");
@@ -85,11 +99,8 @@ domain_disks (virDomainPtr dom, unsigned flags, domain_disk_vector *v)
       set_error (errno, "disk list");
       r = -1;
     }
-    if (r == -1) {
-      free (d.target);
-      free (d.path);
-      free (d.format);
-    }
+    if (r == -1)
+      disk_free (&d);
   }
   xmlXPathFreeObject (obj);
   if (r == -1)

@@ -14,6 +14,8 @@ struct domain_disk {
   char *target;   /* "vda" */
   char *path;     /* file or block device, NULL for network or empty */
   char *format;   /* driver type ("qcow2"), NULL if not given */
+  char *backing;  /* the first backing file, or NULL */
+  char *backing_format; /* its format, or NULL */
   bool network;   /* served over the network (rbd, iscsi, nbd...) */
   bool readonly;  /* readonly, shareable, CD-ROM or floppy: never moved */
 };

@@ -64,6 +64,101 @@ start_pool (struct migration *m, const char *dir)
   return 0;
 }
 
+/* --copy-storage inc: libvirt will not pre-create the top image ("not
+ * supported"), so vmshift does, in dir's pool on the destination, as a
+ * qcow2 of the disk's size over the same backing file, which must be
+ * there already.  An existing file is left as it is.
+ */
+static int
+create_top (struct migration *m, const struct domain_disk *d,
+            const char *dir)
+{
+  virStoragePoolPtr pool = virStoragePoolLookupByTargetPath (m->dst, dir);
+  virStorageVolPtr vol;
+  virDomainBlockInfo info;
+  CLEANUP_FREE char *xml = NULL;
+  xmlChar *name = NULL, *backing = NULL;
+  const char *base = strrchr (d->path, '/') + 1;
+  int r = -1;
+
+  if (pool == NULL) {
+    set_libvirt_error ("the destination's pool for '%s'", dir);
+    return -1;
+  }
+  vol = virStorageVolLookupByName (pool, base);
+  if (vol) {
+    virStorageVolFree (vol);
+    virStoragePoolFree (pool);
+    return 0;
+  }
+  if (d->backing == NULL) {
+    set_error (0,
+               "--copy-storage inc: disk %s ('%s') has no backing file; "
+               "use --copy-storage all",
+               d->target, d->path);
+    goto out;
+  }
+  if (virDomainGetBlockInfo (m->dom, d->target, &info, 0) == -1) {
+    set_libvirt_error ("the size of disk %s", d->target);
+    goto out;
+  }
+  name = xmlEncodeSpecialChars (NULL, BAD_CAST base);
+  backing = xmlEncodeSpecialChars (NULL, BAD_CAST d->backing);
+  if (name == NULL || backing == NULL
+      || asprintf (&xml,
+                   "<volume><name>%s</name>"
+                   "<capacity unit='bytes'>%llu</capacity>"
+                   "<target><format type='qcow2'/></target>"
+                   "<backingStore><path>%s</path>"
+                   "<format type='%s'/></backingStore></volume>",
+                   (const char *) name, info.capacity,
+                   (const char *) backing,
+                   d->backing_format ? d->backing_format : "raw")
+             == -1) {
+    set_error (ENOMEM, "volume XML");
+    goto out;
+  }
+  vol = virStorageVolCreateXML (pool, xml, 0);
+  if (vol == NULL) {
+    set_libvirt_error ("--copy-storage inc: creating '%s' over '%s' on the "
+                       "destination (the backing file must be there)",
+                       d->path, d->backing);
+    goto out;
+  }
+  virStorageVolFree (vol);
+  r = 0;
+out:
+  xmlFree (name);
+  xmlFree (backing);
+  virStoragePoolFree (pool);
+  return r;
+}
+
+/* One disk: its directory a pool on the destination, and for inc its
+ * top image there.
+ */
+static int
+prepare_disk (struct migration *m, const struct domain_disk *d)
+{
+  CLEANUP_FREE char *copy = strdup (d->path);
+  virStoragePoolPtr pool;
+  const char *dir;
+
+  if (copy == NULL) {
+    set_error (errno, "strdup");
+    return -1;
+  }
+  dir = dirname (copy);
+  pool = virStoragePoolLookupByTargetPath (m->dst, dir);
+  if (pool)
+    virStoragePoolFree (pool);
+  else if (start_pool (m, dir) == -1)
+    return -1;
+  if (m->o.copy_storage == COPY_STORAGE_INC)
+    return create_top (m, d, dir);
+  return 0;
+}
+
 int
 migration_prepare_storage (struct migration *m)
 {
@@ -73,26 +168,11 @@ migration_prepare_storage (struct migration *m)
   if (domain_disks (m->dom, 0, &disks) == -1)
     return -1;
   for (size_t i = 0; r == 0 && i < disks.len; ++i) {
-    CLEANUP_FREE char *copy = NULL;
-    virStoragePoolPtr pool;
-    const char *dir;
+    const struct domain_disk *d = &disks.ptr[i];
 
-    if (disks.ptr[i].readonly || disks.ptr[i].path == NULL
-        || strncmp (disks.ptr[i].path, "/dev/", 5) == 0)
+    if (d->readonly || d->path == NULL || strncmp (d->path, "/dev/", 5) == 0)
       continue;
-    copy = strdup (disks.ptr[i].path);
-    if (copy == NULL) {
-      set_error (errno, "strdup");
-      r = -1;
-      break;
-    }
-    dir = dirname (copy);
-    pool = virStoragePoolLookupByTargetPath (m->dst, dir);
-    if (pool) {
-      virStoragePoolFree (pool);
-      continue;
-    }
-    r = start_pool (m, dir);
+    r = prepare_disk (m, d);
   }
   domain_disks_free (&disks);
   if (r == -1)

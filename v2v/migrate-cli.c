@@ -104,28 +104,31 @@ migrate_show (void *opaque, const struct migrate_stats *s)
   CLEANUP_FREE char *name = json_quote (v->domain);
 
   if (v->tty) {
-    const int width = 20;
-    double frac = s->data_total
-                      ? (double) s->data_processed / s->data_total
+    const int width = 16;
+    /* Done is what no longer needs sending: pages that are zero or
+     * already there count, though they never travel.
+     */
+    double frac = s->data_total && s->data_remaining <= s->data_total
+                      ? 1.0 - (double) s->data_remaining / s->data_total
                       : 0;
-    int filled;
-    char bar[32], disk[32] = "";
+    int filled = (int) (frac * width);
+    char bar[32], left[32];
 
-    if (frac > 1)
-      frac = 1;
-    filled = (int) (frac * width);
     memset (bar, '#', filled);
     memset (bar + filled, '.', width - filled);
     bar[width] = '\0';
     if (s->disk_total)
-      snprintf (disk, sizeof disk, " disk %.0fM", mib (s->disk_remaining));
-    /* Under 80 columns: \r must find the line's start again. */
+      snprintf (left, sizeof left, "%.0fM+%.0fM", mib (s->mem_remaining),
+                mib (s->disk_remaining));
+    else
+      snprintf (left, sizeof left, "%.0fM", mib (s->mem_remaining));
+    /* Under 80 columns, or \r would not find the line's start again. */
     fprintf (stderr,
-             "\r%-8.8s [%s] %3d%% mem %.0fM%s left, dirty %" PRIu64
-             "/s, pass %" PRIu64 ", ~%" PRIu64 " ms%s %.0fs\033[K",
-             v->domain, bar, (int) (frac * 100), mib (s->mem_remaining), disk,
-             s->dirty_rate, s->iteration, s->downtime_ms,
-             s->postcopy ? " post-copy" : "", now_seconds () - v->start);
+             "\r%-8.8s [%s] %3d%% %s left, %" PRIu64 " p/s, pass %" PRIu64
+             ", ~%" PRIu64 "ms%s %.0fs\033[K",
+             v->domain, bar, (int) (frac * 100), left, s->dirty_rate,
+             s->iteration, s->downtime_ms, s->postcopy ? " postcopy" : "",
+             now_seconds () - v->start);
     v->drawn = true;
   }
   if (name == NULL)
