@@ -182,12 +182,6 @@ migration_free (struct migration *m)
 }
 
 const char *
-migration_domain_name (const struct migration *m)
-{
-  return virDomainGetName (m->dom);
-}
-
-const char *
 migration_compression (const struct migration *m, const char **why)
 {
   if (why)

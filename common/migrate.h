@@ -79,10 +79,9 @@ extern struct migration *migration_open (const char *src_uri,
                                          const struct migrate_options *o);
 extern void migration_free (struct migration *m);
 
-/* The domain's name, and the compression chosen for o->compress
- * ("zstd (multifd)" or "xbzrle"), with why ("" or a reason).
+/* The compression chosen for o->compress ("zstd (multifd)" or
+ * "xbzrle"), with why ("" or a reason).
  */
-extern const char *migration_domain_name (const struct migration *m);
 extern const char *migration_compression (const struct migration *m,
                                           const char **why);
 
