@@ -73,20 +73,12 @@ read_disk (xmlNodePtr node, struct domain_disk *d)
 }
 
 int
-domain_disks (virDomainPtr dom, unsigned flags, domain_disk_vector *v)
+domain_disks_in (xmlXPathContextPtr ctx, domain_disk_vector *v)
 {
-  CLEANUP_XMLFREEDOC xmlDocPtr doc = libvirt_domain_doc (dom, flags);
-  CLEANUP_XMLXPATHFREECONTEXT xmlXPathContextPtr ctx = NULL;
-  xmlXPathObjectPtr obj;
+  xmlXPathObjectPtr obj = xml_get_nodes (ctx, NULL, "/domain/devices/disk");
   xmlNodeSetPtr nodes;
   int r = 0;
 
-  if (doc == NULL)
-    return -1;
-  ctx = xml_new_context (doc);
-  if (ctx == NULL)
-    return -1;
-  obj = xml_get_nodes (ctx, NULL, "/domain/devices/disk");
   if (obj == NULL)
     return -1;
   nodes = obj->nodesetval;
@@ -106,4 +98,18 @@ domain_disks (virDomainPtr dom, unsigned flags, domain_disk_vector *v)
   if (r == -1)
     domain_disks_free (v);
   return r;
+}
+
+int
+domain_disks (virDomainPtr dom, unsigned flags, domain_disk_vector *v)
+{
+  CLEANUP_XMLFREEDOC xmlDocPtr doc = libvirt_domain_doc (dom, flags);
+  CLEANUP_XMLXPATHFREECONTEXT xmlXPathContextPtr ctx = NULL;
+
+  if (doc == NULL)
+    return -1;
+  ctx = xml_new_context (doc);
+  if (ctx == NULL)
+    return -1;
+  return domain_disks_in (ctx, v);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include <libvirt/libvirt.h>
+#include <libxml/xpath.h>
 
 #include "vector.h"
 
@@ -26,6 +27,9 @@ DEFINE_VECTOR_TYPE (domain_disk_vector, struct domain_disk);
  */
 extern int domain_disks (virDomainPtr dom, unsigned flags,
                          domain_disk_vector *v);
+
+/* The same from a domain XML already parsed (ctx on its document). */
+extern int domain_disks_in (xmlXPathContextPtr ctx, domain_disk_vector *v);
 extern void domain_disks_free (domain_disk_vector *v);
 
 #endif /* VMSHIFT_DOMAIN_DISKS_H */

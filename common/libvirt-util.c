@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -97,4 +98,13 @@ libvirt_host_uuid (virConnectPtr conn, char *buf)
   }
   strcpy (buf, uuid);
   return 0;
+}
+
+bool
+libvirt_is_this_host (const char *hostname)
+{
+  char me[256] = "";
+
+  gethostname (me, sizeof me - 1);
+  return hostname && me[0] && strcmp (hostname, me) == 0;
 }

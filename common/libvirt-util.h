@@ -11,6 +11,8 @@ extern void libvirt_quiet (void);
 extern void set_libvirt_error (const char *fs, ...)
     __attribute__ ((format (printf, 1, 2)));
 
+#include <stdbool.h>
+
 #include <libvirt/libvirt.h>
 #include <libxml/parser.h>
 
@@ -24,6 +26,11 @@ extern virConnectPtr libvirt_connect (const char *uri, const char *role);
  * frees it with xmlFreeDoc; NULL with the error set.
  */
 extern xmlDocPtr libvirt_domain_doc (virDomainPtr dom, unsigned flags);
+
+/* Is hostname (as virConnectGetHostname gives it; NULL is "no") this
+ * machine's name?
+ */
+extern bool libvirt_is_this_host (const char *hostname);
 
 /* The host's UUID from the connection's capabilities, in buf (at least
  * 37 bytes).  0, or -1 with the error set.

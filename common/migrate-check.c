@@ -189,7 +189,7 @@ on_shared_fs (const char *path)
  * own name)?
  */
 static bool
-uri_is_here (const char *uri, const char *me)
+uri_is_here (const char *uri)
 {
   xmlURIPtr u = xmlParseURI (uri);
   bool here;
@@ -199,7 +199,8 @@ uri_is_here (const char *uri, const char *me)
   here = u->server == NULL || u->server[0] == '\0'
          || strcmp (u->server, "localhost") == 0
          || strncmp (u->server, "127.", 4) == 0
-         || strcmp (u->server, "::1") == 0 || strcmp (u->server, me) == 0;
+         || strcmp (u->server, "::1") == 0
+         || libvirt_is_this_host (u->server);
   xmlFreeURI (u);
   return here;
 }
@@ -212,25 +213,23 @@ uri_is_here (const char *uri, const char *me)
  * the migration unsafe, so m->same_machine makes it go ahead.
  */
 static int
-check_storage (struct migration *m, string_vector *warnings)
+check_storage (xmlXPathContextPtr ctx, struct migration *m,
+               string_vector *warnings)
 {
   domain_disk_vector disks = empty_vector;
   CLEANUP_FREE char *sh = virConnectGetHostname (m->src);
   CLEANUP_FREE char *dh = virConnectGetHostname (m->dst);
-  char me[256] = "";
   bool src_here;
   int r = 0;
 
   if (m->o.copy_storage != COPY_STORAGE_NONE)
     return 0;
-  gethostname (me, sizeof me - 1);
-  src_here = sh && strcmp (sh, me) == 0;
-  m->same_machine = src_here && dh && strcmp (dh, me) == 0
-                    && uri_is_here (m->src_uri, me)
-                    && uri_is_here (m->dst_uri, me);
+  src_here = libvirt_is_this_host (sh);
+  m->same_machine = src_here && libvirt_is_this_host (dh)
+                    && uri_is_here (m->src_uri) && uri_is_here (m->dst_uri);
   if (m->same_machine)
     return 0;
-  if (domain_disks (m->dom, 0, &disks) == -1)
+  if (domain_disks_in (ctx, &disks) == -1)
     return -1;
   for (size_t i = 0; i < disks.len; ++i) {
     const struct domain_disk *d = &disks.ptr[i];
@@ -347,7 +346,7 @@ migration_check (struct migration *m, string_vector *warnings)
     return -1;
   if (check_no_hostdev (ctx, m) == -1
       || check_machine_cpu (ctx, m, warnings) == -1
-      || check_storage (m, warnings) == -1 || check_memory (m) == -1)
+      || check_storage (ctx, m, warnings) == -1 || check_memory (m) == -1)
     return -1;
   return 0;
 }

@@ -331,13 +331,6 @@ completed_stats (struct migration *m, struct migrate_stats *s)
   return true;
 }
 
-static void
-nap_ms (long ms)
-{
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  nanosleep (&ts, NULL);
-}
-
 /* What the poll loop does while the job runs: settings libvirt takes
  * only on a running job, the switch to post-copy, an abort.
  */
@@ -377,7 +370,7 @@ poll_job (struct migration *m, migrate_progress_fn progress, void *opaque,
     return -1;
   }
   for (int tick = 0; !thread_done (m); ++tick) {
-    nap_ms (100);
+    usleep (100000);
     if (cancel && *cancel && !m->abort_sent)
       steer (m, last, cancel);
     if (tick % 5 != 4 || thread_done (m))

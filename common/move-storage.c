@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
@@ -55,13 +54,6 @@ struct mover {
   const struct move_options *o;
   string_vector *warnings;
 };
-
-static void
-nap_ms (long ms)
-{
-  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-  nanosleep (&ts, NULL);
-}
 
 /* Has the copy of disk reached the mirroring phase? */
 static int
@@ -145,7 +137,7 @@ copy_until_ready (struct mover *mv, const char *disk, const char *dest,
     bool ready = false;
     int r;
 
-    nap_ms (100);
+    usleep (100000);
     if (cancel && *cancel) {
       virDomainBlockJobAbort (mv->dom, disk, 0);
       set_error (EINTR, "interrupted");
@@ -336,16 +328,6 @@ plan_paths (struct mover *mv, const domain_disk_vector *disks,
   return 0;
 }
 
-static bool
-host_is_here (virConnectPtr conn)
-{
-  CLEANUP_FREE char *h = virConnectGetHostname (conn);
-  char me[256] = "";
-
-  gethostname (me, sizeof me - 1);
-  return h && strcmp (h, me) == 0;
-}
-
 /* move_storage on an open connection. */
 static int
 move_with (struct mover *mv, const char *domain, const char *dir,
@@ -353,6 +335,7 @@ move_with (struct mover *mv, const char *domain, const char *dir,
            volatile sig_atomic_t *cancel, string_vector *moved)
 {
   domain_disk_vector disks = empty_vector;
+  CLEANUP_FREE char *host = NULL;
   char **dests = NULL;
   int r = -1;
 
@@ -362,7 +345,8 @@ move_with (struct mover *mv, const char *domain, const char *dir,
     return -1;
   }
   mv->persistent = virDomainIsPersistent (mv->dom) == 1;
-  mv->local = host_is_here (mv->conn);
+  host = virConnectGetHostname (mv->conn);
+  mv->local = libvirt_is_this_host (host);
   if (domain_disks (mv->dom, 0, &disks) == -1)
     return -1;
   dests = calloc (disks.len ? disks.len : 1, sizeof *dests);
