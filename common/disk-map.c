@@ -19,6 +19,7 @@
 struct region {
   int fd;
   uint64_t base;
+  unsigned flags; /* DISK_MAP_* */
 };
 
 static int
@@ -78,7 +79,7 @@ read_fs (const char *path, struct region *rg, uint64_t size,
   }
   if (role != PART_ESP && role != PART_LINUX_SWAP) {
     *fs = "ext2/3/4";
-    r = ext_used (path, rg->base, size, out);
+    r = ext_used (path, rg->base, size, (rg->flags & DISK_MAP_LIVE) != 0, out);
     if (r != 0)
       return r;
     *fs = "XFS";
@@ -104,11 +105,11 @@ read_fs (const char *path, struct region *rg, uint64_t size,
  * partition table), appended to used.
  */
 static int
-map_region (const char *path, int fd, const char *label, uint64_t start,
-            uint64_t size, enum ptable_role role, range_vector *used,
-            string_vector *notes)
+map_region (const char *path, int fd, unsigned flags, const char *label,
+            uint64_t start, uint64_t size, enum ptable_role role,
+            range_vector *used, string_vector *notes)
 {
-  struct region rg = { .fd = fd, .base = start };
+  struct region rg = { .fd = fd, .base = start, .flags = flags };
   range_vector part = empty_vector;
   const char *fs = "unknown";
   int r;
@@ -143,7 +144,7 @@ by_start (const void *a, const void *b)
 }
 
 int
-disk_map (const char *path, uint64_t size, range_vector *used,
+disk_map (const char *path, uint64_t size, unsigned flags, range_vector *used,
           string_vector *notes)
 {
   CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
@@ -172,7 +173,8 @@ disk_map (const char *path, uint64_t size, range_vector *used,
     return range_append (used, 0, size);
   }
   if (pt->type == PTABLE_NONE || pt->nparts == 0)
-    return map_region (path, fd, base, 0, size, PART_OTHER, used, notes);
+    return map_region (path, fd, flags, base, 0, size, PART_OTHER, used,
+                       notes);
 
   qsort (pt->parts, pt->nparts, sizeof pt->parts[0], by_start);
   /* The head: MBR, GPT and whatever lies before the first partition
@@ -188,7 +190,8 @@ disk_map (const char *path, uint64_t size, range_vector *used,
                   ? "p"
                   : "",
               p->number);
-    if (map_region (path, fd, label, p->start, p->size, p->role, used, notes)
+    if (map_region (path, fd, flags, label, p->start, p->size, p->role, used,
+                    notes)
         == -1)
       return -1;
   }

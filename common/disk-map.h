@@ -17,13 +17,21 @@
 #include "fs-used.h"
 #include "vector.h"
 
+/* A mounted disk (p2v agent): trust the bitmaps of an ext2/3/4 whose
+ * journal needs recovery.  Read through the block device's cache they
+ * are the filesystem's own, current but for allocations still only in
+ * its journal, which the agent's frozen round (the journal flushed)
+ * picks up.
+ */
+#define DISK_MAP_LIVE 1
+
 /* Fills used (empty on entry) for the disk at path (a block device or
  * an image file, read-only) of size bytes.  notes gets one line per
  * partition for people ("sda1 ext2/3/4: 812 MiB used of 3840 MiB", or
  * why it is sent whole).  0, or -1 with the error set (I/O errors only:
  * what cannot be understood is sent whole).
  */
-extern int disk_map (const char *path, uint64_t size, range_vector *used,
-                     string_vector *notes);
+extern int disk_map (const char *path, uint64_t size, unsigned flags,
+                     range_vector *used, string_vector *notes);
 
 #endif /* VMSHIFT_DISK_MAP_H */

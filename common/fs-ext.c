@@ -67,7 +67,8 @@ walk_bitmap (ext2_filsys fs, uint64_t size, range_vector *used)
 }
 
 int
-ext_used (const char *file, uint64_t offset, uint64_t size, range_vector *used)
+ext_used (const char *file, uint64_t offset, uint64_t size, bool live,
+          range_vector *used)
 {
   ext2_filsys fs = NULL;
   char opts[64];
@@ -84,7 +85,7 @@ ext_used (const char *file, uint64_t offset, uint64_t size, range_vector *used)
                error_message (err));
     return -1;
   }
-  if (ext2fs_has_feature_journal_needs_recovery (fs->super)
+  if ((!live && ext2fs_has_feature_journal_needs_recovery (fs->super))
       || !(fs->super->s_state & EXT2_VALID_FS)) {
     set_error (0,
                "ext2/3/4 at byte %" PRIu64 " of '%s' was not cleanly "

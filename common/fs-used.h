@@ -8,6 +8,7 @@
 #define VMSHIFT_FS_USED_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vector.h"
@@ -39,9 +40,12 @@ extern int fat_used (fs_read_fn rd, void *opaque, uint64_t size,
  */
 extern int swap_used (fs_read_fn rd, void *opaque, uint64_t size,
                       range_vector *used);
-/* ext2/3/4 through libext2fs: the filesystem at byte offset of file. */
+/* ext2/3/4 through libext2fs: the filesystem at byte offset of file.
+ * One whose journal needs recovery is refused (-1) unless live (a
+ * mounted filesystem read through the device's cache: see disk-map.h).
+ */
 extern int ext_used (const char *file, uint64_t offset, uint64_t size,
-                     range_vector *used);
+                     bool live, range_vector *used);
 
 /* Appends [start, start+len) to v, merging with the last range when they
  * touch.  Ranges must be appended in order.  0, or -1 with the error set.

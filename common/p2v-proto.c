@@ -47,9 +47,12 @@ p2v_frame_decode (const uint8_t in[P2V_FRAME_HEADER], uint64_t disk_size,
   f->clen = get_le32 (in + 28);
   f->hash = get_le64 (in + 32);
 
-  if (f->type == P2V_END) {
-    if (f->flags != 0 || f->offset != 0 || f->len != 0 || f->clen != 0) {
-      set_error (0, "malformed end frame");
+  if (f->type == P2V_END || f->type == P2V_COMMIT) {
+    if ((f->type == P2V_END ? f->flags != 0 : (f->flags & ~P2V_FLAG_FINAL))
+        || (f->type == P2V_END && f->offset != 0) || f->len != 0
+        || f->clen != 0) {
+      set_error (0, "malformed %s frame",
+                 f->type == P2V_END ? "end" : "commit");
       return -1;
     }
     return 0;
@@ -122,7 +125,7 @@ p2v_reply_decode (const uint8_t in[P2V_REPLY_SIZE], struct p2v_reply *r)
   r->version = get_le16 (in + 6);
   r->value = get_le64 (in + 8);
   r->extra = get_le64 (in + 16);
-  if (r->kind < P2V_HELLO || r->kind > P2V_FAILED) {
+  if (r->kind < P2V_HELLO || r->kind > P2V_STATE) {
     set_error (0, "unknown reply %" PRIu32 " from the receiver", r->kind);
     return -1;
   }

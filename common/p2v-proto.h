@@ -13,6 +13,10 @@
  * after END it re-reads every chunk it stored, checks its hash and that
  * the stored plan is the sender's, and answers DONE (or FAILED).
  *
+ * p2v agent sends rounds instead (see block-manifest.h): DATA frames
+ * number the round's chunks from 0 and cover changed blocks only; a
+ * COMMIT frame ends the round, which the receiver applies atomically.
+ *
  * All integers are little-endian.  Pure encoders and decoders, so they
  * can be unit tested and fuzzed.
  */
@@ -31,20 +35,24 @@
 #define P2V_FRAME_HEADER 40
 #define P2V_REPLY_SIZE 24
 
-enum p2v_frame_type { P2V_DATA = 1, P2V_END = 2 };
+enum p2v_frame_type { P2V_DATA = 1, P2V_END = 2, P2V_COMMIT = 3 };
 
 /* DATA flags: how the payload holds the chunk's bytes. */
 #define P2V_FLAG_ZSTD 1 /* zstd frame of len bytes */
 #define P2V_FLAG_ZERO 2 /* no payload: len bytes of zeros */
+/* COMMIT flags. */
+#define P2V_FLAG_FINAL 4 /* the frozen round: the image is consistent */
 
 struct p2v_frame {
   uint16_t type;   /* p2v_frame_type */
   uint16_t flags;  /* P2V_FLAG_* */
-  uint64_t index;  /* chunk number; END: the number of chunks */
-  uint64_t offset; /* bytes from the disk's start; END: 0 */
+  uint64_t index;  /* chunk number; END, COMMIT: the number of chunks */
+  uint64_t offset; /* bytes from the disk's start; END: 0; COMMIT: the
+                      round's number */
   uint32_t len;    /* raw bytes; END: 0 */
   uint32_t clen;   /* payload bytes that follow the header */
-  uint64_t hash;   /* XXH3-64 of the raw bytes; END: the plan's hash */
+  uint64_t hash;   /* XXH3-64 of the raw bytes; END: the plan's hash;
+                      COMMIT: the block manifest's digest after it */
 };
 
 enum p2v_reply_kind {
@@ -52,6 +60,9 @@ enum p2v_reply_kind {
   P2V_DURABLE = 2, /* value: every chunk below it is on stable storage */
   P2V_DONE = 3,    /* value: chunks verified */
   P2V_FAILED = 4,  /* value: the chunk that failed (details on stderr) */
+  P2V_STATE = 5,   /* rounds (p2v agent): value: the block size; extra:
+                      the manifest's digest.  After HELLO and DONE, whose
+                      value is then the number of rounds committed */
 };
 
 struct p2v_reply {

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "block-manifest.h"
 #include "cleanups.h"
 #include "errors.h"
 #include "p2v.h"
@@ -29,6 +30,9 @@ usage (FILE *fp)
   fprintf (fp,
            "usage: p2v receive --session NAME --disk N --size BYTES --plan "
            "HASH [--resume]\n"
+           "       p2v receive --session NAME --disk N --size BYTES --rounds "
+           "[--block-size BYTES]\n"
+           "       p2v receive --session NAME --disk N --send-manifest\n"
            "       p2v receive --session NAME --finish --disks N [-o OUTPUT] "
            "[-O FORMAT]\n"
            "\n"
@@ -42,6 +46,10 @@ usage (FILE *fp)
            "      --plan HASH      the sender's chunk plan\n"
            "      --resume         continue where an earlier stream "
            "stopped\n"
+           "      --rounds         p2v agent's rounds on stdin\n"
+           "      --block-size BYTES  the blocks of a new replica\n"
+           "      --send-manifest  write the replica's block manifest to "
+           "stdout\n"
            "      --finish         the machine's XML on stdin: convert\n"
            "      --disks N        how many disks the machine sent\n"
            "  -o, --output OUT     DIR or libvirt:URI for v2v convert, or "
@@ -140,6 +148,9 @@ cmd_receive (int argc, char **argv)
     OPT_RESUME,
     OPT_FINISH,
     OPT_DISKS,
+    OPT_ROUNDS,
+    OPT_BLOCK_SIZE,
+    OPT_SEND_MANIFEST,
   };
   static const struct option long_options[] = {
     { "dir", required_argument, NULL, OPT_DIR },
@@ -150,6 +161,9 @@ cmd_receive (int argc, char **argv)
     { "resume", no_argument, NULL, OPT_RESUME },
     { "finish", no_argument, NULL, OPT_FINISH },
     { "disks", required_argument, NULL, OPT_DISKS },
+    { "rounds", no_argument, NULL, OPT_ROUNDS },
+    { "block-size", required_argument, NULL, OPT_BLOCK_SIZE },
+    { "send-manifest", no_argument, NULL, OPT_SEND_MANIFEST },
     { "output", required_argument, NULL, 'o' },
     { "format", required_argument, NULL, 'O' },
     CLI_LONG_OPTIONS,
@@ -178,6 +192,16 @@ cmd_receive (int argc, char **argv)
         if (o.ndisks == 0 || o.ndisks > MAX_DISKS)
           die ("--disks %s: 1 to %d", optarg, MAX_DISKS);
         break;
+      case OPT_ROUNDS: o.rounds = true; break;
+      case OPT_BLOCK_SIZE:
+        o.block_size = (uint32_t) number (optarg, "--block-size", 10);
+        if (o.block_size < MANIFEST_MIN_BLOCK
+            || o.block_size > MANIFEST_MAX_BLOCK
+            || (o.block_size & (o.block_size - 1)))
+          die ("--block-size %s: a power of two from %u to %u", optarg,
+               MANIFEST_MIN_BLOCK, MANIFEST_MAX_BLOCK);
+        break;
+      case OPT_SEND_MANIFEST: o.send_manifest = true; break;
       case 'o': o.output = optarg; break;
       case 'O':
         if (strcmp (optarg, "qcow2") != 0 && strcmp (optarg, "raw") != 0)
@@ -199,9 +223,13 @@ cmd_receive (int argc, char **argv)
   check_session (o.session);
   if (o.finish == (o.disk >= 0))
     die ("give either --disk N (a disk stream) or --finish");
-  if (o.disk >= 0 && o.size == 0)
+  if (o.disk >= 0 && o.size == 0 && !o.send_manifest)
     die ("--size is required with --disk");
   if (o.finish && o.ndisks == 0)
     die ("--disks is required with --finish");
-  return o.finish ? receive_finish (&o) : receive_disk (&o);
+  if (o.finish)
+    return receive_finish (&o);
+  if (o.rounds || o.send_manifest)
+    return receive_rounds (&o);
+  return receive_disk (&o);
 }

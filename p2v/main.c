@@ -13,6 +13,7 @@ usage (FILE *fp)
   fprintf (fp,
            "usage: p2v iso -o P2V.ISO [options]\n"
            "       p2v capture --server HOST [options]\n"
+           "       p2v agent --to ssh://[USER@]HOST [options]\n"
            "       p2v receive ...   (run by p2v capture through ssh)\n"
            "       p2v --version | --help\n"
            "\n"
@@ -25,6 +26,8 @@ usage (FILE *fp)
            "  capture   send this machine's description and used disk "
            "blocks to\n"
            "            the conversion host over ssh\n"
+           "  agent     copy this running machine in rounds, then a short "
+           "freeze\n"
            "  receive   on the conversion host: write what arrives, then "
            "convert\n"
            "\n"
@@ -54,6 +57,8 @@ main (int argc, char **argv)
     return cmd_live (argc - 1, argv + 1);
   if (strcmp (argv[1], "capture") == 0)
     return cmd_capture (argc - 1, argv + 1);
+  if (strcmp (argv[1], "agent") == 0)
+    return cmd_agent (argc - 1, argv + 1);
   if (strcmp (argv[1], "receive") == 0)
     return cmd_receive (argc - 1, argv + 1);
   fprintf (stderr, "p2v: error: unknown subcommand '%s'\n", argv[1]);

@@ -8,5 +8,6 @@ extern int cmd_iso (int argc, char **argv);
 extern int cmd_live (int argc, char **argv);
 extern int cmd_capture (int argc, char **argv);
 extern int cmd_receive (int argc, char **argv);
+extern int cmd_agent (int argc, char **argv);
 
 #endif /* P2V_H */

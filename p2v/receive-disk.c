@@ -28,139 +28,16 @@
 #include "p2v.h"
 #include "receive.h"
 
-#define MANIFEST_ENTRY 20
+#define CHUNK_ENTRY 20
 #define SYNC_BYTES (64ull << 20) /* acknowledge at least every 64 MiB */
 #define SYNC_CHUNKS 16
 #define SPARSE_BLOCK 65536
-#define LOCK_WAIT 15 /* seconds for an older receiver of the disk to go */
+
 
 struct disk_files {
   char *image, *state, *manifest, *lock;
   int fd, mfd, lfd;
 };
-
-static int
-read_all (int fd, void *buf, size_t len)
-{
-  char *p = buf;
-
-  while (len > 0) {
-    ssize_t n = read (fd, p, len);
-    if (n == -1 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return -1;
-    p += n;
-    len -= (size_t) n;
-  }
-  return 0;
-}
-
-static void
-reply (uint32_t kind, uint64_t value)
-{
-  struct p2v_reply r = { .kind = kind,
-                         .version = P2V_PROTO_VERSION,
-                         .value = value,
-                         .extra = P2V_CHUNK_MAX };
-  uint8_t b[P2V_REPLY_SIZE];
-
-  p2v_reply_encode (&r, b);
-  if (write (1, b, sizeof b) != (ssize_t) sizeof b)
-    exit (EXIT_FAILURE); /* the sender is gone; the state is safe */
-}
-
-/* Tells the sender, logs, and exits. */
-static noreturn void __attribute__ ((format (printf, 3, 4)))
-refuse (const struct receive_options *o, uint64_t chunk, const char *fmt, ...)
-{
-  CLEANUP_FREE char *msg = NULL;
-  va_list ap;
-
-  va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) == -1)
-    msg = NULL;
-  va_end (ap);
-  session_log (o, "disk %d: error: %s", o->disk, msg ? msg : fmt);
-  reply (P2V_FAILED, chunk);
-  die ("disk %d: %s", o->disk, msg ? msg : fmt);
-}
-
-int
-disk_state_read (const char *path, struct disk_state *st)
-{
-  FILE *fp = fopen (path, "re");
-  int n;
-
-  if (fp == NULL)
-    return -1;
-  n = fscanf (fp, "plan %" SCNx64 " size %" SCNu64 " next %" SCNu64 " done %d",
-              &st->plan, &st->size, &st->next, &st->done);
-  fclose (fp);
-  return n == 4 ? 0 : -1;
-}
-
-static void
-write_state (const struct receive_options *o, const struct disk_files *f,
-             const struct disk_state *st)
-{
-  CLEANUP_FREE char *tmp = NULL;
-  FILE *fp;
-
-  if (asprintf (&tmp, "%s.tmp", f->state) == -1)
-    refuse (o, st->next, "out of memory");
-  fp = fopen (tmp, "we");
-  if (fp == NULL
-      || fprintf (fp,
-                  "plan %016" PRIx64 " size %" PRIu64 " next %" PRIu64
-                  " done %d\n",
-                  st->plan, st->size, st->next, st->done)
-             < 0
-      || fflush (fp) == EOF || fdatasync (fileno (fp)) == -1) {
-    if (fp)
-      fclose (fp);
-    refuse (o, st->next, "'%s': %s", tmp, strerror (errno));
-  }
-  fclose (fp);
-  if (rename (tmp, f->state) == -1)
-    refuse (o, st->next, "'%s': %s", f->state, strerror (errno));
-}
-
-/* Takes the disk's lock; a receiver still holding it (its link dropped
- * and nobody told it yet) is asked to go.
- */
-static void
-take_lock (const struct receive_options *o, struct disk_files *f)
-{
-  char pid_text[32];
-  ssize_t n;
-
-  f->lfd = open (f->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (f->lfd == -1)
-    die ("'%s': %m", f->lock);
-  for (int i = 0; flock (f->lfd, LOCK_EX | LOCK_NB) == -1; ++i) {
-    if (i == 0) {
-      n = pread (f->lfd, pid_text, sizeof pid_text - 1, 0);
-      if (n > 0) {
-        pid_t old;
-        pid_text[n] = '\0';
-        old = (pid_t) atoi (pid_text);
-        if (old > 1 && old != getpid ()) {
-          session_log (o, "disk %d: stopping the older receiver %d", o->disk,
-                       (int) old);
-          kill (old, SIGTERM);
-        }
-      }
-    }
-    if (i >= LOCK_WAIT * 10)
-      die ("disk %d is being received by another process", o->disk);
-    usleep (100000);
-  }
-  snprintf (pid_text, sizeof pid_text, "%d\n", (int) getpid ());
-  if (ftruncate (f->lfd, 0) == -1
-      || pwrite (f->lfd, pid_text, strlen (pid_text), 0) == -1)
-    die ("'%s': %m", f->lock);
-}
 
 /* Opens (fresh or resumed) the image and manifest; st->next is where the
  * sender must start.
@@ -190,9 +67,9 @@ open_disk (const struct receive_options *o, struct disk_files *f,
     die ("disk %d: %m", o->disk);
   if (ftruncate (f->fd, (off_t) o->size) == -1)
     die ("'%s': cannot make it %" PRIu64 " bytes: %m", f->image, o->size);
-  if (ftruncate (f->mfd, (off_t) (st->next * MANIFEST_ENTRY)) == -1)
+  if (ftruncate (f->mfd, (off_t) (st->next * CHUNK_ENTRY)) == -1)
     die ("'%s': %m", f->manifest);
-  write_state (o, f, st);
+  receive_write_state (o, f->state, st);
 }
 
 /* Writes a chunk, leaving its zero 64 KiB blocks as holes (the image
@@ -207,7 +84,7 @@ store (const struct receive_options *o, int fd, const uint8_t *buf,
     if (p2v_is_zero (buf + at, n))
       continue;
     if (pwrite (fd, buf + at, n, (off_t) (fr->offset + at)) != (ssize_t) n)
-      refuse (o, fr->index, "write at byte %" PRIu64 ": %s", fr->offset + at,
+      receive_refuse (o, fr->index, "write at byte %" PRIu64 ": %s", fr->offset + at,
               strerror (errno));
   }
 }
@@ -220,51 +97,31 @@ verify (const struct receive_options *o, const struct disk_files *f,
         uint64_t nchunks, uint8_t *buf)
 {
   p2v_chunk_vector chunks = empty_vector;
-  uint8_t e[MANIFEST_ENTRY];
+  uint8_t e[CHUNK_ENTRY];
 
   for (uint64_t i = 0; i < nchunks; ++i) {
     struct p2v_chunk c;
     uint64_t hash;
-    if (pread (f->mfd, e, sizeof e, (off_t) (i * MANIFEST_ENTRY))
+    if (pread (f->mfd, e, sizeof e, (off_t) (i * CHUNK_ENTRY))
         != (ssize_t) sizeof e)
-      refuse (o, i, "the manifest ends at chunk %" PRIu64, i);
+      receive_refuse (o, i, "the manifest ends at chunk %" PRIu64, i);
     c.offset = get_le64 (e);
     c.len = (uint32_t) get_le32 (e + 8);
     hash = get_le64 (e + 12);
     if (c.len > P2V_CHUNK_MAX
         || pread (f->fd, buf, c.len, (off_t) c.offset) != (ssize_t) c.len)
-      refuse (o, i, "cannot read back chunk %" PRIu64, i);
+      receive_refuse (o, i, "cannot read back chunk %" PRIu64, i);
     if (p2v_hash (buf, c.len) != hash)
-      refuse (o, i, "chunk %" PRIu64 " (byte %" PRIu64 ") reads back wrong", i,
+      receive_refuse (o, i, "chunk %" PRIu64 " (byte %" PRIu64 ") reads back wrong", i,
               c.offset);
     if (p2v_chunk_vector_append (&chunks, c) == -1)
-      refuse (o, i, "out of memory");
+      receive_refuse (o, i, "out of memory");
   }
   if (p2v_plan_hash (chunks.ptr, chunks.len, o->size) != o->plan_hash) {
     free (chunks.ptr);
-    refuse (o, nchunks, "the chunks stored are not the sender's plan");
+    receive_refuse (o, nchunks, "the chunks stored are not the sender's plan");
   }
   free (chunks.ptr);
-}
-
-/* Decodes a frame's payload into raw (len bytes). */
-static void
-unpack (const struct receive_options *o, const struct p2v_frame *fr,
-        const uint8_t *payload, uint8_t *raw, ZSTD_DCtx *dz)
-{
-  if (fr->flags == P2V_FLAG_ZERO)
-    memset (raw, 0, fr->len);
-  else if (fr->flags == P2V_FLAG_ZSTD) {
-    size_t n = ZSTD_decompressDCtx (dz, raw, fr->len, payload, fr->clen);
-    if (ZSTD_isError (n) || n != fr->len)
-      refuse (o, fr->index, "chunk %" PRIu64 " does not decompress",
-              fr->index);
-  }
-  else
-    memcpy (raw, payload, fr->len);
-  if (p2v_hash (raw, fr->len) != fr->hash)
-    refuse (o, fr->index, "chunk %" PRIu64 " arrived damaged (checksum)",
-            fr->index);
 }
 
 int
@@ -291,17 +148,17 @@ receive_disk (const struct receive_options *o)
   if (payload == NULL || raw == NULL || dz == NULL)
     die ("out of memory");
   signal (SIGPIPE, SIG_IGN);
-  take_lock (o, &f);
+  f.lfd = receive_lock (o, f.lock);
   open_disk (o, &f, &st);
   session_log (o, "disk %d: receiving %" PRIu64 " bytes from chunk %" PRIu64,
                o->disk, o->size, st.next);
-  reply (P2V_HELLO, st.next);
+  receive_reply (P2V_HELLO, st.next, P2V_CHUNK_MAX);
 
   for (;;) {
     struct p2v_frame fr;
-    uint8_t e[MANIFEST_ENTRY];
+    uint8_t e[CHUNK_ENTRY];
 
-    if (read_all (0, head, sizeof head) == -1) {
+    if (receive_read_all (0, head, sizeof head) == -1) {
       session_log (o,
                    "disk %d: the sender went away at chunk %" PRIu64
                    " (%" PRIu64 " durable)",
@@ -309,49 +166,49 @@ receive_disk (const struct receive_options *o)
       return EXIT_FAILURE;
     }
     if (p2v_frame_decode (head, o->size, &fr) == -1)
-      refuse (o, st.next, "%s", get_error ());
+      receive_refuse (o, st.next, "%s", get_error ());
     if (fr.type == P2V_END || pending >= SYNC_BYTES
         || pending_chunks >= SYNC_CHUNKS) {
       /* Image, then manifest, then state: then acknowledge. */
       if (fdatasync (f.fd) == -1 || fdatasync (f.mfd) == -1)
-        refuse (o, st.next, "sync: %s", strerror (errno));
+        receive_refuse (o, st.next, "sync: %s", strerror (errno));
       st.next += pending_chunks;
       pending = pending_chunks = 0;
-      write_state (o, &f, &st);
-      reply (P2V_DURABLE, st.next);
+      receive_write_state (o, f.state, &st);
+      receive_reply (P2V_DURABLE, st.next, P2V_CHUNK_MAX);
     }
     if (fr.type == P2V_END) {
       if (fr.index != st.next || fr.hash != o->plan_hash)
-        refuse (o, st.next,
+        receive_refuse (o, st.next,
                 "the stream ended at chunk %" PRIu64 " of %" PRIu64
                 " or with another plan",
                 st.next, fr.index);
       verify (o, &f, fr.index, raw);
       st.done = 1;
-      write_state (o, &f, &st);
+      receive_write_state (o, f.state, &st);
       session_log (o,
                    "disk %d: complete and verified: %" PRIu64
                    " chunks, %" PRIu64 " bytes received in %.1f s",
                    o->disk, fr.index, got, now_seconds () - t0);
-      reply (P2V_DONE, fr.index);
+      receive_reply (P2V_DONE, fr.index, P2V_CHUNK_MAX);
       break;
     }
     if (fr.index != st.next + pending_chunks)
-      refuse (o, st.next, "chunk %" PRIu64 " arrived, %" PRIu64 " expected",
+      receive_refuse (o, st.next, "chunk %" PRIu64 " arrived, %" PRIu64 " expected",
               fr.index, st.next + pending_chunks);
-    if (fr.clen && read_all (0, payload, fr.clen) == -1) {
+    if (fr.clen && receive_read_all (0, payload, fr.clen) == -1) {
       session_log (o, "disk %d: the sender went away inside chunk %" PRIu64,
                    o->disk, fr.index);
       return EXIT_FAILURE;
     }
-    unpack (o, &fr, payload, raw, dz);
+    receive_unpack (o, &fr, payload, raw, dz);
     store (o, f.fd, raw, &fr);
     put_le64 (e, fr.offset);
     put_le32 (e + 8, fr.len);
     put_le64 (e + 12, fr.hash);
-    if (pwrite (f.mfd, e, sizeof e, (off_t) (fr.index * MANIFEST_ENTRY))
+    if (pwrite (f.mfd, e, sizeof e, (off_t) (fr.index * CHUNK_ENTRY))
         != (ssize_t) sizeof e)
-      refuse (o, fr.index, "'%s': %s", f.manifest, strerror (errno));
+      receive_refuse (o, fr.index, "'%s': %s", f.manifest, strerror (errno));
     pending += fr.len;
     pending_chunks++;
     got += sizeof head + fr.clen;

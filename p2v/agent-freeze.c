@@ -1,0 +1,312 @@
+/* p2v agent: freezing the captured disks' filesystems for the final
+ * round, and a watchdog process that thaws them whatever happens to the
+ * agent.
+ *
+ * The watchdog is forked before the first FIFREEZE and holds the read
+ * end of a pipe: "thawed" from the agent dismisses it; the time limit
+ * passing, or the pipe closing because the agent died (even by SIGKILL),
+ * makes it thaw everything itself.  It runs in its own session and
+ * ignores the terminal's signals, so a Ctrl-C or a kill of the agent's
+ * process group does not take it too.  The agent's own handlers for
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT thaw before it dies.
+ */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "cleanups.h"
+#include "cli.h"
+#include "errors.h"
+#include "vector.h"
+
+/* The set the signal handlers thaw. */
+static struct freeze_set *volatile frozen_set;
+
+/* Is the block device at sysfs path dev on the disk at sysfs path disk:
+ * the disk, a partition of it, or a device (LVM, MD) built on those?
+ */
+static bool
+on_disk (const char *dev, const char *disk, int depth)
+{
+  size_t n = strlen (disk);
+  CLEANUP_FREE char *slaves = NULL;
+  DIR *d;
+  struct dirent *e;
+  bool found = false;
+
+  if (strcmp (dev, disk) == 0 || (strncmp (dev, disk, n) == 0 && dev[n] == '/'))
+    return true;
+  if (depth > 8 || asprintf (&slaves, "%s/slaves", dev) == -1)
+    return false;
+  d = opendir (slaves);
+  if (d == NULL)
+    return false;
+  while (!found && (e = readdir (d)) != NULL) {
+    char path[PATH_MAX], real[PATH_MAX];
+    if (e->d_name[0] == '.')
+      continue;
+    snprintf (path, sizeof path, "%s/%s", slaves, e->d_name);
+    if (realpath (path, real))
+      found = on_disk (real, disk, depth + 1);
+  }
+  closedir (d);
+  return found;
+}
+
+/* /sys/dev/block/MAJ:MIN resolved, or "" */
+static void
+sysfs_path (dev_t dev, char out[PATH_MAX])
+{
+  char link[64];
+
+  snprintf (link, sizeof link, "/sys/dev/block/%u:%u", major (dev),
+            minor (dev));
+  if (realpath (link, out) == NULL)
+    out[0] = '\0';
+}
+
+static bool
+mount_on_disks (const char *source, const struct agent_disk *disks, size_t n)
+{
+  struct stat st;
+  char dev[PATH_MAX];
+
+  if (stat (source, &st) == -1 || !S_ISBLK (st.st_mode))
+    return false;
+  sysfs_path (st.st_rdev, dev);
+  for (size_t i = 0; dev[0] && i < n; ++i) {
+    char disk[PATH_MAX];
+    sysfs_path (disks[i].dev, disk);
+    if (disk[0] && on_disk (dev, disk, 0))
+      return true;
+  }
+  return false;
+}
+
+/* Unescapes mountinfo's \040 and friends in place. */
+static void
+unescape (char *s)
+{
+  char *o = s;
+
+  for (; *s; ++s) {
+    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0'
+        && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+      *o++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+      s += 3;
+    }
+    else
+      *o++ = *s;
+  }
+  *o = '\0';
+}
+
+int
+freeze_find (const struct agent_disk *disks, size_t n, struct freeze_set *fs)
+{
+  CLEANUP_FCLOSE FILE *fp = fopen ("/proc/self/mountinfo", "re");
+  CLEANUP_FREE char *line = NULL;
+  size_t cap = 0;
+  string_vector paths = empty_vector;
+  dev_t seen[256];
+  size_t nseen = 0;
+
+  memset (fs, 0, sizeof *fs);
+  fs->watchdog = -1;
+  fs->wd_fd = -1;
+  if (fp == NULL) {
+    set_error (errno, "/proc/self/mountinfo");
+    return -1;
+  }
+  while (getline (&line, &cap, fp) != -1) {
+    char mnt[PATH_MAX], source[PATH_MAX];
+    const char *dash = strstr (line, " - ");
+    struct stat st;
+    bool dup = false;
+    if (dash == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
+        || sscanf (dash + 3, "%*s %4095s", source) != 1)
+      continue;
+    unescape (mnt);
+    unescape (source);
+    if (!mount_on_disks (source, disks, n) || stat (mnt, &st) == -1)
+      continue;
+    for (size_t i = 0; i < nseen; ++i)
+      dup |= seen[i] == st.st_dev;
+    if (dup || nseen == sizeof seen / sizeof seen[0])
+      continue;
+    seen[nseen++] = st.st_dev;
+    {
+      char *copy = strdup (mnt);
+      if (copy == NULL || string_vector_append (&paths, copy) == -1) {
+        free (copy);
+        set_error (errno, "out of memory");
+        free_string_vector (&paths);
+        return -1;
+      }
+    }
+  }
+  fs->n = paths.len;
+  fs->paths = paths.ptr;
+  fs->fds = malloc ((fs->n ? fs->n : 1) * sizeof *fs->fds);
+  if (fs->fds == NULL) {
+    set_error (errno, "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < fs->n; ++i) {
+    fs->fds[i] = open (fs->paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fs->fds[i] == -1) {
+      set_error (errno, "'%s'", fs->paths[i]);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Async-signal-safe: the handlers and the watchdog call it. */
+static void
+thaw_fds (const struct freeze_set *fs)
+{
+  for (size_t i = fs->nfrozen; i-- > 0;)
+    ioctl (fs->fds[i], FITHAW, 0);
+}
+
+static void
+on_signal (int sig)
+{
+  struct freeze_set *fs = frozen_set;
+
+  if (fs)
+    thaw_fds (fs);
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+static noreturn void
+watchdog (const struct freeze_set *fs, int rd, double max_seconds)
+{
+  struct pollfd p = { .fd = rd, .events = POLLIN };
+  char c = 0;
+  static const char msg[] = "p2v agent: watchdog: the freeze limit passed "
+                            "or the agent died: filesystems thawed\n";
+
+  setsid ();
+  signal (SIGINT, SIG_IGN);
+  signal (SIGTERM, SIG_IGN);
+  signal (SIGHUP, SIG_IGN);
+  signal (SIGQUIT, SIG_IGN);
+  signal (SIGPIPE, SIG_IGN);
+  if (poll (&p, 1, (int) (max_seconds * 1000)) == 1 && read (rd, &c, 1) == 1
+      && c == 'T')
+    _exit (0);
+  thaw_fds (fs);
+  if (write (2, msg, sizeof msg - 1) == -1)
+    _exit (1);
+  _exit (1);
+}
+
+int
+freeze_all (struct freeze_set *fs, double max_seconds)
+{
+  int p[2];
+  struct sigaction sa = { .sa_handler = on_signal };
+
+  if (fs->n == 0)
+    return 0;
+  if (pipe2 (p, O_CLOEXEC) == -1) {
+    set_error (errno, "pipe");
+    return -1;
+  }
+  fflush (NULL);
+  fs->watchdog = fork ();
+  if (fs->watchdog == -1) {
+    set_error (errno, "fork");
+    close (p[0]);
+    close (p[1]);
+    return -1;
+  }
+  if (fs->watchdog == 0) {
+    close (p[1]);
+    watchdog (fs, p[0], max_seconds);
+  }
+  close (p[0]);
+  fs->wd_fd = p[1];
+  frozen_set = fs;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+  sigaction (SIGQUIT, &sa, NULL);
+  fs->frozen = true;
+  for (fs->nfrozen = 0; fs->nfrozen < fs->n; ++fs->nfrozen)
+    if (ioctl (fs->fds[fs->nfrozen], FIFREEZE, 0) == -1) {
+      int e = errno;
+      const char *path = fs->paths[fs->nfrozen];
+      thaw_all (fs);
+      set_error (e, "cannot freeze '%s'", path);
+      return -1;
+    }
+  return 0;
+}
+
+int
+thaw_all (struct freeze_set *fs)
+{
+  int status = 0;
+
+  if (!fs->frozen)
+    return 0;
+  thaw_fds (fs);
+  fs->nfrozen = 0;
+  frozen_set = NULL;
+  signal (SIGINT, SIG_DFL);
+  signal (SIGTERM, SIG_DFL);
+  signal (SIGHUP, SIG_DFL);
+  signal (SIGQUIT, SIG_DFL);
+  fs->frozen = false;
+  if (fs->wd_fd >= 0) {
+    if (write (fs->wd_fd, "T", 1) == -1)
+      status = -1;
+    close (fs->wd_fd);
+    fs->wd_fd = -1;
+  }
+  if (fs->watchdog > 0) {
+    int ws;
+    if (waitpid (fs->watchdog, &ws, 0) == -1 || !WIFEXITED (ws)
+        || WEXITSTATUS (ws) != 0)
+      status = -1;
+    fs->watchdog = -1;
+  }
+  if (status == -1)
+    set_error (0, "the watchdog thawed the filesystems first: the freeze "
+                  "limit passed");
+  return status;
+}
+
+void
+freeze_clear (struct freeze_set *fs)
+{
+  thaw_all (fs);
+  for (size_t i = 0; i < fs->n; ++i)
+    if (fs->fds && fs->fds[i] >= 0)
+      close (fs->fds[i]);
+  for (size_t i = 0; fs->paths && i < fs->n; ++i)
+    free (fs->paths[i]);
+  free (fs->paths);
+  free (fs->fds);
+  memset (fs, 0, sizeof *fs);
+}
