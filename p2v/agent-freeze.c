@@ -196,11 +196,25 @@ on_signal (int sig)
   raise (sig);
 }
 
+/* Thaws every filesystem of the set (those not frozen yet just refuse). */
+static void
+thaw_every (const struct freeze_set *fs)
+{
+  for (size_t i = fs->n; i-- > 0;)
+    ioctl (fs->fds[i], FITHAW, 0);
+}
+
+/* Waits for the agent's "T".  The time limit passing thaws, and it
+ * keeps watching: a FIFREEZE still running then completes later, so the
+ * agent's death (the pipe's end) thaws again.  Exits 0 if dismissed in
+ * time, else 1.
+ */
 static noreturn void
 watchdog (const struct freeze_set *fs, int rd, double max_seconds)
 {
   struct pollfd p = { .fd = rd, .events = POLLIN };
   char c = 0;
+  int late = 0;
   static const char msg[] = "p2v agent: watchdog: the freeze limit passed "
                             "or the agent died: filesystems thawed\n";
 
@@ -210,13 +224,19 @@ watchdog (const struct freeze_set *fs, int rd, double max_seconds)
   signal (SIGHUP, SIG_IGN);
   signal (SIGQUIT, SIG_IGN);
   signal (SIGPIPE, SIG_IGN);
-  if (poll (&p, 1, (int) (max_seconds * 1000)) == 1 && read (rd, &c, 1) == 1
-      && c == 'T')
-    _exit (0);
-  thaw_fds (fs);
-  if (write (2, msg, sizeof msg - 1) == -1)
-    _exit (1);
-  _exit (1);
+  for (;;) {
+    int n = poll (&p, 1, late ? -1 : (int) (max_seconds * 1000));
+    if (n == 1 && read (rd, &c, 1) == 1 && c == 'T')
+      _exit (late);
+    if (n == -1 && errno == EINTR)
+      continue;
+    thaw_every (fs);
+    if (!late && write (2, msg, sizeof msg - 1) == -1)
+      _exit (1);
+    if (n != 0)
+      _exit (1); /* the agent is gone */
+    late = 1;
+  }
 }
 
 int

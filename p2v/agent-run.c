@@ -15,6 +15,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -92,6 +93,18 @@ report (int round, bool final, const struct round_stats *sum, double seconds,
           res->freeze_seconds);
 }
 
+/* For the tests of the watchdog and the freeze limit only: holds the
+ * freeze for $P2V_AGENT_TEST_HOLD seconds.
+ */
+static void
+test_hold (void)
+{
+  const char *s = getenv ("P2V_AGENT_TEST_HOLD");
+
+  if (s && atoi (s) > 0)
+    sleep ((unsigned) atoi (s));
+}
+
 /* One unfrozen round on every disk. */
 static int
 precopy_round (struct agent_disk *disks, size_t n, struct round_io *io,
@@ -146,6 +159,7 @@ final_round (struct agent_disk *disks, size_t n, struct round_io *io,
     return -1;
   }
   io->deadline = t0 + o->max_freeze - (o->max_freeze > 4 ? 1 : o->max_freeze / 4);
+  test_hold ();
   traced = t && dirty_take (t) == 0;
   for (size_t i = 0; r == 0 && i < n; ++i) {
     if (agent_used (&disks[i]) == -1) {

@@ -196,6 +196,21 @@ digest_after (struct replica *r, uint64_t digest, uint64_t offset,
   return digest;
 }
 
+/* The agent went away inside a round: the replica stays at the last
+ * one (a first round, never committed, starts over next time).
+ */
+static noreturn void
+abandon (struct replica *r)
+{
+  if (r->jfd >= 0)
+    unlink (r->journal);
+  session_log (r->o,
+               "disk %d: the agent went away inside round %" PRIu64
+               ": thrown away",
+               r->o->disk, r->h.rounds);
+  exit (EXIT_FAILURE);
+}
+
 /* One round, from its first frame (in head) to its COMMIT. */
 static void
 receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
@@ -214,11 +229,8 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
       receive_refuse (o, 0, "'%s': %s", r->journal, strerror (errno));
   }
   for (;; ++frames) {
-    if (frames > 0 && receive_read_all (0, head, P2V_FRAME_HEADER) == -1) {
-      session_log (o, "disk %d: the agent went away inside round %" PRIu64,
-                   o->disk, r->h.rounds);
-      exit (EXIT_FAILURE);
-    }
+    if (frames > 0 && receive_read_all (0, head, P2V_FRAME_HEADER) == -1)
+      abandon (r);
     if (p2v_frame_decode (head, o->size, &fr) == -1)
       receive_refuse (o, frames, "%s", get_error ());
     if (fr.type == P2V_COMMIT)
@@ -227,10 +239,8 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
         || fr.offset % r->h.block_size != 0
         || (fr.len % r->h.block_size != 0 && fr.offset + fr.len != o->size))
       receive_refuse (o, frames, "frame %" PRIu64 " out of place", fr.index);
-    if (fr.clen && receive_read_all (0, payload, fr.clen) == -1) {
-      session_log (o, "disk %d: the agent went away inside a frame", o->disk);
-      exit (EXIT_FAILURE);
-    }
+    if (fr.clen && receive_read_all (0, payload, fr.clen) == -1)
+      abandon (r);
     receive_unpack (o, &fr, payload, r->raw, dz);
     digest = digest_after (r, digest, fr.offset, r->raw, fr.len);
     if (direct)
