@@ -315,7 +315,7 @@ int
 receive_rounds (const struct receive_options *o)
 {
   CLEANUP_FREE char *dir = session_dir (o);
-  struct replica r = { .o = o, .fd = -1, .mfd = -1, .jfd = -1 };
+  struct replica r = { .o = o, .fd = -1, .mfd = -1, .jfd = -1, .lfd = -1 };
   CLEANUP_FREE uint8_t *payload = NULL;
   uint8_t head[P2V_FRAME_HEADER];
   ZSTD_DCtx *dz = ZSTD_createDCtx ();
@@ -333,10 +333,13 @@ receive_rounds (const struct receive_options *o)
   if (payload == NULL || r.raw == NULL || dz == NULL)
     die ("out of memory");
   signal (SIGPIPE, SIG_IGN);
-  r.lfd = receive_lock (o, r.lock);
+  /* The manifest is sent while the agent's own receiver of the disk
+   * holds the lock, waiting for a round: it reads only.
+   */
   if (o->send_manifest)
     send_manifest (&r);
   else {
+    r.lfd = receive_lock (o, r.lock);
     open_replica (&r);
     session_log (o,
                  "disk %d: agent connected; %" PRIu64
@@ -353,7 +356,8 @@ receive_rounds (const struct receive_options *o)
     close (r.fd);
   if (r.mfd >= 0)
     close (r.mfd);
-  close (r.lfd);
+  if (r.lfd > 0)
+    close (r.lfd);
   free (r.raw);
   free (r.image);
   free (r.blocks);
