@@ -10,8 +10,8 @@
 #
 #   bench/run-bench.sh [bios|uefi]      (default bios)
 #
-# BENCH=vmx,ova,xva,v2p,p2v,migrate (the default: all) picks the parts;
-# migrate is bench/migrate.sh.
+# BENCH=vmx,ova,xva,v2p,p2v,agent,migrate (the default: all) picks the
+# parts; agent is bench/agent.sh, migrate bench/migrate.sh.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,7 +71,7 @@ tcg=
 [ "$("$top/v2v/v2v" --accel)" = kvm ] || tcg=force_tcg
 ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }'; }
 
-parts=${BENCH:-vmx,ova,xva,v2p,p2v,migrate}
+parts=${BENCH:-vmx,ova,xva,v2p,p2v,agent,migrate}
 want () { case ",$parts," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 want vmx && compare vmx "$vmx" -i vmx "$vmx"
@@ -195,6 +195,10 @@ if want p2v; then
     echo "p2v/dd|zstd: time $(ratio "$p_s" "$z_s"), wire $(ratio "$p_w" "$z_w")"
     rm -f "$img"
   )
+fi
+if want agent; then
+  echo
+  "$top/bench/agent.sh"
 fi
 if want migrate; then
   echo

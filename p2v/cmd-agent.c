@@ -27,7 +27,8 @@
 
 #define MiB (1024 * 1024.0)
 #define DEFAULT_STATE "/run/vmshift/agent"
-#define DEFAULT_BLOCK 16384
+#define DEFAULT_BLOCK 4096
+#define MAX_BLOCKS (16u << 20) /* per disk: manifest <= 256 MiB, bitmaps 2 */
 
 struct cli {
   struct ssh_target ssh;
@@ -66,7 +67,9 @@ usage (FILE *fp)
       "      --max-rounds N        at most N rounds before the final one "
       "(30)\n"
       "      --max-freeze SECONDS  hard limit of the freeze (5)\n"
-      "      --block-size BYTES    the unit of change (16384)\n"
+      "      --block-size BYTES    the unit of change (4096; larger for "
+      "disks\n"
+      "                            over 64 GiB)\n"
       "      --sync                bring the replica up to date: one round, "
       "no\n"
       "                            freeze, no conversion\n"
@@ -312,6 +315,9 @@ open_disk (struct agent_disk *d, const struct machine_disk *md, unsigned i,
   if (asprintf (&d->manifest, "%s/disk-%u.blocks", state, i) == -1
       || asprintf (&d->patches, "%s/disk-%u.patches", state, i) == -1)
     die ("out of memory");
+  /* Bounded state whatever the disk's size: at most MAX_BLOCKS. */
+  while (bs < MANIFEST_MAX_BLOCK && d->size / bs > MAX_BLOCKS)
+    bs *= 2;
   if (link_open (&d->link, t, i, d->size, bs) == -1
       || agent_manifest_open (d, t) == -1)
     die ("%s: %s", d->label, get_error ());
@@ -400,11 +406,6 @@ cmd_agent (int argc, char **argv)
   disks = calloc (n, sizeof *disks);
   if (disks == NULL)
     die ("out of memory");
-  for (size_t i = 0; i < n; ++i) {
-    disks[i].label = m.disks.ptr[sel[i]].name;
-    disks[i].path = m.disks.ptr[sel[i]].path;
-    disks[i].dev = 0;
-  }
   if (c.hostkey && ssh_trust_host (&c.ssh, c.hostkey, state) == -1)
     die_error ();
   lt.ssh = &c.ssh;

@@ -27,7 +27,7 @@ changed () # the changed bytes of the last run's round
 }
 sync_run ()
 {
-  agent --disks "$loop" --name sync1 --sync --machine-readable "$@" \
+  agent --disks "$loop" --name sync1 --sync --block-size $BS --machine-readable "$@" \
     > "$tmp/events" 2> "$tmp/err" || { cat "$tmp/err"; fail "sync failed"; }
 }
 
