@@ -11,13 +11,6 @@
 #include "xml-util.h"
 
 int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  fuzz_quiet_xml ();
-  return 0;
-}
-
-int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   CLEANUP_FREE char *text = fuzz_strndup (data, size);

@@ -9,14 +9,7 @@
 #include "image-info.h"
 
 static const char *const formats[] = { "qcow2", "qcow", "vhd", "qed", "raw" };
-static struct fuzz_scratch file;
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  fuzz_scratch_open (&file, ".img");
-  return 0;
-}
+static struct fuzz_scratch file = { .suffix = ".img" };
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

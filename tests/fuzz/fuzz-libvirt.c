@@ -9,13 +9,6 @@
 #include "xml-util.h"
 
 int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  fuzz_quiet_xml ();
-  return 0;
-}
-
-int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   struct libvirt_domain d = { 0 };

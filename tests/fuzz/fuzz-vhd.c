@@ -13,15 +13,8 @@
 #define VHDX_HEAD 4096
 #define VHDX_TABLES (192 * 1024)
 
-static struct fuzz_scratch vhd, vhdx;
-
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  fuzz_scratch_open (&vhd, ".vhd");
-  fuzz_scratch_open (&vhdx, ".vhdx");
-  return 0;
-}
+static struct fuzz_scratch vhd = { .suffix = ".vhd" };
+static struct fuzz_scratch vhdx = { .suffix = ".vhdx" };
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

@@ -29,16 +29,16 @@ fuzz_strndup (const uint8_t *data, size_t size)
 
 static void
 ignore_generic (void *ctx, const char *msg, ...)
-{
-}
+{}
 
 static void
 ignore_structured (void *ctx, xmlErrorPtr error)
-{
-}
+{}
 
-void
-fuzz_quiet_xml (void)
+/* libxml2 prints what it cannot parse unless told not to: no harness
+ * wants that (per input, it slows fuzzing).
+ */
+static void __attribute__ ((constructor)) quiet_xml (void)
 {
   xmlSetGenericErrorFunc (NULL, ignore_generic);
   xmlSetStructuredErrorFunc (NULL, ignore_structured);
@@ -134,39 +134,40 @@ fuzz_fs_used (fuzz_fs_reader reader, const uint8_t *data, size_t size)
   free (used.ptr);
 }
 
-static char *scratch_paths[4];
+/* The scratch files made, removed at exit. */
+#define MAX_SCRATCH 4
+static const char *scratch_paths[MAX_SCRATCH];
+static size_t nscratch;
 
 static void
 remove_scratch (void)
 {
-  for (size_t i = 0; i < 4 && scratch_paths[i]; ++i)
+  for (size_t i = 0; i < nscratch; ++i)
     unlink (scratch_paths[i]);
 }
 
-void
-fuzz_scratch_open (struct fuzz_scratch *s, const char *suffix)
+static void
+scratch_open (struct fuzz_scratch *s)
 {
   const char *dir = getenv ("TMPDIR");
-  size_t i;
 
   snprintf (s->path, sizeof s->path, "%s/vmshift-fuzz-%ld%s",
-            dir && *dir ? dir : "/tmp", (long) getpid (), suffix);
+            dir && *dir ? dir : "/tmp", (long) getpid (), s->suffix);
   s->fd = open (s->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (s->fd == -1) {
+  if (s->fd == -1 || nscratch == MAX_SCRATCH) {
     perror (s->path);
     abort ();
   }
-  for (i = 0; i < 4 && scratch_paths[i]; ++i)
-    ;
-  if (i == 0)
+  if (nscratch == 0)
     atexit (remove_scratch);
-  if (i < 4)
-    scratch_paths[i] = s->path;
+  scratch_paths[nscratch++] = s->path;
 }
 
 void
 fuzz_scratch_reset (struct fuzz_scratch *s, uint64_t size)
 {
+  if (s->path[0] == '\0')
+    scratch_open (s);
   if (ftruncate (s->fd, 0) == -1 || ftruncate (s->fd, size) == -1) {
     perror (s->path);
     abort ();

@@ -20,9 +20,6 @@ extern int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
  */
 extern char *fuzz_strndup (const uint8_t *data, size_t size);
 
-/* Silences libxml2's generic and structured error handlers. */
-extern void fuzz_quiet_xml (void);
-
 /* A disk image held in memory: the fuzzer's bytes are its head, the
  * rest of its size bytes read as zeros (a sparse file).
  */
@@ -36,7 +33,7 @@ struct fuzz_image {
  * 4 KiB blocks (at most FUZZ_IMAGE_MAX bytes are taken), then the
  * image's head.  -1 if the input is too short.
  */
-#define FUZZ_IMAGE_MAX (1ULL << 30)
+#define FUZZ_IMAGE_MAX (64ULL << 20)
 extern int fuzz_image (const uint8_t *data, size_t size,
                        struct fuzz_image *img);
 
@@ -63,16 +60,20 @@ extern void fuzz_fs_used (fuzz_fs_reader reader, const uint8_t *data,
                           size_t size);
 
 /* For parsers that only take a path: a scratch file in $TMPDIR (or
- * /tmp) named "vmshift-fuzz-PID" with suffix appended, opened once and
- * removed at exit.  fuzz_scratch_reset empties it and sets its size
- * (zeros, sparse); fuzz_scratch_put writes len bytes at offset.  Abort
- * on failure: the harness cannot go on without its file.
+ * /tmp) named "vmshift-fuzz-PID" with suffix appended, made by the
+ * first fuzz_scratch_reset and removed at exit:
+ *
+ *   static struct fuzz_scratch file = { .suffix = ".vhd" };
+ *
+ * fuzz_scratch_reset empties it and sets its size (zeros, sparse);
+ * fuzz_scratch_put writes len bytes at offset.  Abort on failure: the
+ * harness cannot go on without its file.
  */
 struct fuzz_scratch {
-  char path[256];
+  const char *suffix;
+  char path[256]; /* "" until made */
   int fd;
 };
-extern void fuzz_scratch_open (struct fuzz_scratch *s, const char *suffix);
 extern void fuzz_scratch_reset (struct fuzz_scratch *s, uint64_t size);
 extern void fuzz_scratch_put (struct fuzz_scratch *s, const void *data,
                               size_t len, uint64_t offset);
