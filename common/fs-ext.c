@@ -94,6 +94,17 @@ ext_used (const char *file, uint64_t offset, uint64_t size, bool live,
     ext2fs_close_free (&fs);
     return -1;
   }
+  /* libext2fs trusts the group descriptors when it reads the bitmaps:
+   * check them first, as e2fsck does (a bitmap block outside its group
+   * overflows libext2fs's buffers).
+   */
+  err = ext2fs_check_desc (fs);
+  if (err) {
+    set_error (0, "ext2/3/4 at byte %" PRIu64 " of '%s': %s", offset, file,
+               error_message (err));
+    ext2fs_close_free (&fs);
+    return -1;
+  }
   if ((uint64_t) ext2fs_blocks_count (fs->super) * fs->blocksize > size) {
     set_error (0,
                "ext2/3/4 at byte %" PRIu64 " of '%s' is larger than its "

@@ -385,6 +385,7 @@ guest_fit_disk (struct guest *gs, size_t i, uint64_t new_size)
 {
   const char *dev = gs->devices[i];
   CLEANUP_FREE char *pttype = guestfs_part_get_parttype (gs->g, dev);
+  CLEANUP_FREE char *part = NULL;
   struct guestfs_partition_list *pl = NULL;
   struct moved tail[MAX_TAIL];
   int ntail = 0, r = -1;
@@ -421,7 +422,7 @@ guest_fit_disk (struct guest *gs, size_t i, uint64_t new_size)
     last = pl->len - 1;
 
   const struct guestfs_partition *p = &pl->val[last];
-  CLEANUP_FREE char *part = partdev (dev, p->part_num);
+  part = partdev (dev, p->part_num);
   uint64_t start = p->part_start / 512;
   uint64_t need = start + ALIGN + (ntail ? tail_sectors (tail, ntail) : 0);
   if (part == NULL || need > last_usable) {
