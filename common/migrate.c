@@ -100,13 +100,15 @@ choose_compression (struct migration *m)
   virConnectGetLibVersion (m->src, &lib);
   virConnectGetVersion (m->src, &hv);
   m->zstd = lib >= LIBVIRT_ZSTD_VERSION && hv >= QEMU_ZSTD_VERSION;
-  snprintf (m->comp_why, sizeof m->comp_why,
-            m->zstd ? ""
-            : lib < LIBVIRT_ZSTD_VERSION
-                ? "the source's libvirt %lu.%lu.%lu has no multifd zstd "
-                  "(9.4.0 or later)"
-                : "the source's QEMU %lu.%lu.%lu has no multifd compression",
-            (lib < LIBVIRT_ZSTD_VERSION ? lib : hv) / 1000000,
+  m->comp_why[0] = '\0';
+  if (!m->zstd)
+    snprintf (m->comp_why, sizeof m->comp_why,
+              lib < LIBVIRT_ZSTD_VERSION
+                  ? "the source's libvirt %lu.%lu.%lu has no multifd zstd "
+                    "(9.4.0 or later)"
+                  : "the source's QEMU %lu.%lu.%lu has no multifd "
+                    "compression",
+              (lib < LIBVIRT_ZSTD_VERSION ? lib : hv) / 1000000,
             (lib < LIBVIRT_ZSTD_VERSION ? lib : hv) / 1000 % 1000,
             (lib < LIBVIRT_ZSTD_VERSION ? lib : hv) % 1000);
 }

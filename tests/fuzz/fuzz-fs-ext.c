@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   fuzz_scratch_reset (&file, img.size);
   fuzz_scratch_put (&file, img.p, img.len, 0);
-  if (ext_used (file.path, 0, img.size, &used) == 1)
+  if (ext_used (file.path, 0, img.size, true, &used) == 1)
     fuzz_check_used (&used, img.size);
   free (used.ptr);
   return 0;

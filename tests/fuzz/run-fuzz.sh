@@ -23,6 +23,7 @@ max_len ()
     vhd) echo 262144 ;;           # VHDX region and metadata tables
     partition-table) echo 17408 ;; # MBR, GPT header and entries
     p2v-proto|p2v-cmdline|ova-manifest) echo 16384 ;;
+    block-manifest) echo 64 ;;
     *) echo 65536 ;;
   esac
 }
