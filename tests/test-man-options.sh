@@ -25,5 +25,5 @@ check ()
 
 check v2v 25 convert inspect migrate evacuate move-storage
 check v2p 10 restore
-check p2v 20 iso live capture receive
+check p2v 20 iso live capture receive agent
 echo "$test_name: OK"

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Hot P2V end to end.  The BIOS Debian test guest's disk becomes a
+# running "physical machine" under QEMU (AHCI disk, e1000 NIC with a
+# known MAC); a boot service there runs p2v agent against its own
+# mounted root, through QEMU's user networking to a real sshd on the
+# host's loopback: pre-copy rounds, a frozen final round, and p2v
+# receive converting on the host.  The result boots on virtio with root
+# by UUID and the NIC up under its configured name with the e1000's MAC.
+# The fixture is unchanged.
+source "$(dirname "$0")/functions.sh"
+source "$top/tests/p2v-functions.sh"
+requires qemu-system-x86_64 qemu-img guestfish xmllint ldd
+
+fx=$(fixture bios) || fail "no bios fixture"
+# shellcheck disable=SC1091
+. "$fx/fixture.env"
+mac=52:54:00:a1:b2:c5
+out=$tmp/vms
+recv=$tmp/recv
+before=$(md5_of "$fx/$VMDK")
+qemu-img create -q -f qcow2 -b "$fx/$VMDK" -F vmdk "$tmp/phys.qcow2"
+start_sshd "$tmp/ssh"
+
+# The agent's kit, with its own loader and libraries (the machine has
+# no ssh client), and a boot service that runs it and powers off.
+kit=$tmp/kit
+mkdir -p "$kit/opt/vmshift/bin" "$kit/opt/vmshift/lib" "$kit/root" \
+  "$kit/etc/systemd/system/multi-user.target.wants"
+for b in "$top/p2v/p2v" "$(command -v ssh)"; do
+  cp "$b" "$kit/opt/vmshift/bin/$(basename "$b").real"
+  ldd "$b" | awk '/=> \// { print $3 } /ld-linux/ { print $1 }' |
+    xargs cp -L -t "$kit/opt/vmshift/lib"
+  cat > "$kit/opt/vmshift/bin/$(basename "$b")" <<EOS
+#!/bin/sh
+exec /opt/vmshift/lib/ld-linux-x86-64.so.2 --library-path /opt/vmshift/lib \
+  /opt/vmshift/bin/$(basename "$b").real "\$@"
+EOS
+  chmod 755 "$kit/opt/vmshift/bin/$(basename "$b")"
+done
+install -m 600 "$ssh_id" "$kit/root/agent-id"
+cp "$ssh_hostkey" "$kit/root/conv-host.pub"
+cat > "$kit/opt/vmshift/bin/run-agent" <<EOS
+#!/bin/sh
+exec > /dev/ttyS0 2>&1
+# The NIC is not the one the VMware guest's config names: configure it.
+nic=\$(ls /sys/class/net | grep -v '^lo\$' | head -n 1)
+ip link set "\$nic" up
+ip addr add 10.0.2.15/24 dev "\$nic" 2>/dev/null || :
+ip route add default via 10.0.2.2 2>/dev/null || :
+PATH=/opt/vmshift/bin:\$PATH
+export PATH
+echo "VMSHIFT-AGENT start"
+p2v agent --to ssh://root@10.0.2.2:$ssh_port --identity /root/agent-id \
+  --hostkey /root/conv-host.pub --remote-command $top/p2v/p2v \
+  --receive-dir $recv --disks sda --name hotguest -o $out \
+  --state-dir /run/vmshift-agent --machine-readable -v
+echo "VMSHIFT-AGENT rc=\$?"
+systemctl poweroff
+EOS
+chmod 755 "$kit/opt/vmshift/bin/run-agent"
+cat > "$kit/etc/systemd/system/vmshift-agent.service" <<EOS
+[Unit]
+Description=vmshift test: p2v agent captures this running machine
+After=local-fs.target systemd-udev-settle.service
+
+[Service]
+Type=oneshot
+ExecStart=/opt/vmshift/bin/run-agent
+TimeoutStartSec=0
+
+[Install]
+WantedBy=multi-user.target
+EOS
+ln -s ../vmshift-agent.service \
+  "$kit/etc/systemd/system/multi-user.target.wants/vmshift-agent.service"
+tar -C "$kit" -cf "$tmp/kit.tar" .
+[ "$(kvm_or_tcg)" = tcg ] && export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+guestfish -a "$tmp/phys.qcow2" -i tar-in "$tmp/kit.tar" / ||
+  fail "cannot add the agent to the machine"
+unset LIBGUESTFS_BACKEND_SETTINGS
+
+# Boot the machine; it powers off when the agent is done.
+log=$tmp/phys.log
+timeout=${P2V_TIMEOUT:-1500}
+qemu-system-x86_64 -accel "$(kvm_or_tcg)" -machine q35 -cpu max -m 1024 \
+  -smp 2 -nodefaults -display none -vga none -no-reboot \
+  -drive file="$tmp/phys.qcow2",format=qcow2,if=none,id=d0 \
+  -device ahci,id=ahci0 -device ide-hd,drive=d0,bus=ahci0.0 \
+  -netdev user,id=n0 -device e1000,netdev=n0,mac=$mac \
+  -serial file:"$log" &
+qpid=$!
+cleanup_fn "kill $qpid 2>/dev/null"
+for ((i = 0; i < timeout; i++)); do
+  kill -0 $qpid 2>/dev/null || break
+  sleep 1
+done
+if kill -0 $qpid 2>/dev/null; then
+  tail -n 60 "$log" | tr -d '\r' >&2
+  fail "the machine did not finish within ${timeout}s"
+fi
+tr -d '\r' < "$log" | grep -E '^(p2v|\{"event|VMSHIFT-AGENT)' || :
+tr -d '\r' < "$log" | grep -q "VMSHIFT-AGENT rc=0" ||
+  { tail -n 60 "$log" | tr -d '\r' >&2; fail "the agent failed"; }
+tr -d '\r' < "$log" | grep -q '"event": "freeze"' ||
+  fail "no frozen round"
+tr -d '\r' < "$log" | grep -q '"event": "done".*"frozen": [1-9]' ||
+  fail "the agent froze no filesystem"
+[ "$(md5_of "$fx/$VMDK")" = "$before" ] || fail "the fixture changed"
+
+xml=$out/hotguest.xml
+disk=$out/hotguest-sda.qcow2
+[ -f "$xml" ] && [ -f "$disk" ] || fail "no converted guest in $out"
+x () { xmllint --xpath "$1" "$xml"; }
+[ "$(x 'string(/domain/devices/interface/mac/@address)')" = $mac ] ||
+  fail "the guest does not have the e1000's MAC $mac"
+
+boot_probe "$disk" qcow2 $mac bios "$tmp/serial.log"
+tr -d '\r' < "$tmp/serial.log" | grep 'VMSHIFT-PROBE' || :
+[ "$(probe_value "$tmp/serial.log" rootuuid)" = "$ROOT_UUID" ] ||
+  fail "the root filesystem is not $ROOT_UUID"
+case $(probe_value "$tmp/serial.log" cmdline) in
+  *"root=UUID=$ROOT_UUID"*) ;;
+  *) fail "the kernel does not find root by UUID" ;;
+esac
+tr -d '\r' < "$tmp/serial.log" |
+  grep -Eq "VMSHIFT-PROBE link $IFNAME $mac (UP|UNKNOWN)" ||
+  fail "$IFNAME is not up with the e1000's MAC $mac"
+tr -d '\r' < "$tmp/serial.log" |
+  grep -Eq "VMSHIFT-PROBE addr $IFNAME 10\.0\.2\.[0-9]+/" ||
+  fail "$IFNAME has no address"
+echo "$test_name: OK"
