@@ -45,8 +45,9 @@ manifest_header_decode (const uint8_t in[MANIFEST_HEADER],
   if (h->block_size < MANIFEST_MIN_BLOCK || h->block_size > MANIFEST_MAX_BLOCK
       || (h->block_size & (h->block_size - 1)) != 0 || h->disk_size == 0
       || h->disk_size > (UINT64_C (1) << 60)) {
-    set_error (0, "block manifest: block size %" PRIu32 " or disk size %" PRIu64
-                  " out of range",
+    set_error (0,
+               "block manifest: block size %" PRIu32 " or disk size %" PRIu64
+               " out of range",
                h->block_size, h->disk_size);
     return -1;
   }
@@ -130,8 +131,8 @@ manifest_put (int fd, uint64_t block, const uint8_t entry[MANIFEST_ENTRY])
 int
 manifest_create (const char *path, uint64_t disk_size, uint32_t block_size)
 {
-  struct manifest_header h = { .block_size = block_size,
-                               .disk_size = disk_size };
+  struct manifest_header h
+      = { .block_size = block_size, .disk_size = disk_size };
   uint64_t nblocks = manifest_blocks (disk_size, block_size);
   uint32_t tail = (uint32_t) (disk_size - (nblocks - 1) * block_size);
   uint8_t zero_entry[MANIFEST_ENTRY], tail_entry[MANIFEST_ENTRY];

@@ -23,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -32,7 +33,8 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 #define EVENT "events/block/block_rq_complete"
-#define BUFFER_KB "8192" /* per CPU */
+#define BUFFER_TOTAL_KB 65536 /* shared by the CPUs, 1 to 8 MiB each */
+#define TAKE_TIMEOUT 5        /* seconds for the reader to see a marker */
 #define MARK "vmshift-agent-mark "
 
 struct dirty_tracker {
@@ -45,7 +47,7 @@ struct dirty_tracker {
   size_t n;
   struct bitmap *written; /* per disk, since the last take */
   uint64_t mark_sent, mark_seen;
-  bool lost, stop;
+  bool lost, stop, dead;
 };
 
 static int
@@ -116,7 +118,7 @@ reader (void *opaque)
       continue;
     pthread_mutex_lock (&t->lock);
     if (n <= 0 || t->stop) {
-      t->lost |= !t->stop;
+      t->dead = !t->stop;        /* every later take fails */
       t->mark_seen = UINT64_MAX; /* nobody waits for ever */
       pthread_cond_broadcast (&t->cond);
       pthread_mutex_unlock (&t->lock);
@@ -157,11 +159,37 @@ remove_stale (void)
   closedir (d);
 }
 
+/* block_rq_complete names the request-based whole disk, with sectors
+ * from its start: a partition, a device-mapper or MD device, a
+ * multipath head or an image file would never match.
+ */
+static int
+check_device (const struct agent_disk *d)
+{
+  char path[128];
+  struct stat st;
+
+  snprintf (path, sizeof path, "/sys/dev/block/%u:%u/partition",
+            major (d->dev), minor (d->dev));
+  if (d->dev == 0 || stat (path, &st) == 0) {
+    set_error (0, "%s is not a whole disk", d->label);
+    return -1;
+  }
+  snprintf (path, sizeof path, "/sys/dev/block/%u:%u/mq", major (d->dev),
+            minor (d->dev));
+  if (stat (path, &st) == -1) {
+    set_error (0, "%s is not a request-based disk", d->label);
+    return -1;
+  }
+  return 0;
+}
+
 static int
 setup (struct dirty_tracker *t)
 {
   struct stat st;
-  char filter[1024] = "(";
+  char filter[1024] = "(", kb[32];
+  long cpus = sysconf (_SC_NPROCESSORS_CONF);
   CLEANUP_FREE char *pipe_path = NULL, *marker = NULL;
 
   if (stat (TRACEFS "/instances", &st) == -1
@@ -190,9 +218,17 @@ setup (struct dirty_tracker *t)
     snprintf (filter + len, sizeof filter - len, "%sdev == %u",
               i ? " || " : "", major (dev) << 20 | minor (dev));
   }
-  strncat (filter, ") && (rwbs ~ \"*W*\" || rwbs ~ \"*D*\")",
+  /* Writes, discards and write-zeroes all change blocks. */
+  strncat (filter, ") && (rwbs ~ \"*W*\" || rwbs ~ \"*D*\" || rwbs ~ \"*N*\")",
            sizeof filter - strlen (filter) - 1);
-  if (write_file (t->dir, "buffer_size_kb", BUFFER_KB) == -1
+  cpus = cpus < 1 ? 1 : cpus;
+  snprintf (kb, sizeof kb, "%ld",
+            BUFFER_TOTAL_KB / cpus < 1024   ? 1024
+            : BUFFER_TOTAL_KB / cpus > 8192 ? 8192
+                                            : BUFFER_TOTAL_KB / cpus);
+  /* One clock for every CPU: the marker orders the events. */
+  if (write_file (t->dir, "trace_clock", "mono") == -1
+      || write_file (t->dir, "buffer_size_kb", kb) == -1
       || write_file (t->dir, EVENT "/filter", filter) == -1
       || write_file (t->dir, EVENT "/enable", "1") == -1)
     return -1;
@@ -226,7 +262,8 @@ dirty_start (struct agent_disk *disks, size_t n)
     return NULL;
   }
   for (size_t i = 0; i < n; ++i)
-    if (bitmap_init (&t->written[i], disks[i].nblocks) == -1) {
+    if (check_device (&disks[i]) == -1
+        || bitmap_init (&t->written[i], disks[i].nblocks) == -1) {
       dirty_stop (t);
       return NULL;
     }
@@ -250,6 +287,7 @@ dirty_take (struct dirty_tracker *t)
   char mark[64];
   int n;
   bool lost;
+  struct timespec until;
 
   pthread_mutex_lock (&t->lock);
   n = snprintf (mark, sizeof mark, MARK "%" PRIu64 "\n", ++t->mark_sent);
@@ -258,14 +296,19 @@ dirty_take (struct dirty_tracker *t)
     set_error (errno, "trace_marker");
     return -1;
   }
+  clock_gettime (CLOCK_REALTIME, &until);
+  until.tv_sec += TAKE_TIMEOUT;
   pthread_mutex_lock (&t->lock);
   while (t->mark_seen < t->mark_sent)
-    pthread_cond_wait (&t->cond, &t->lock);
+    if (pthread_cond_timedwait (&t->cond, &t->lock, &until) == ETIMEDOUT) {
+      t->lost = true; /* the marker itself was lost */
+      break;
+    }
   for (size_t i = 0; i < t->n; ++i) {
     bitmap_or (&t->disks[i].carry, &t->written[i]);
     bitmap_clear_all (&t->written[i]);
   }
-  lost = t->lost;
+  lost = t->lost || t->dead;
   t->lost = false;
   pthread_mutex_unlock (&t->lock);
   if (lost) {

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,7 +50,8 @@ on_disk (const char *dev, const char *disk, int depth)
   struct dirent *e;
   bool found = false;
 
-  if (strcmp (dev, disk) == 0 || (strncmp (dev, disk, n) == 0 && dev[n] == '/'))
+  if (strcmp (dev, disk) == 0
+      || (strncmp (dev, disk, n) == 0 && dev[n] == '/'))
     return true;
   if (depth > 8 || asprintf (&slaves, "%s/slaves", dev) == -1)
     return false;
@@ -81,18 +83,15 @@ sysfs_path (dev_t dev, char out[PATH_MAX])
 }
 
 static bool
-mount_on_disks (const char *source, const struct agent_disk *disks, size_t n)
+dev_on_disks (dev_t dev, const struct agent_disk *disks, size_t n)
 {
-  struct stat st;
-  char dev[PATH_MAX];
+  char path[PATH_MAX];
 
-  if (stat (source, &st) == -1 || !S_ISBLK (st.st_mode))
-    return false;
-  sysfs_path (st.st_rdev, dev);
-  for (size_t i = 0; dev[0] && i < n; ++i) {
+  sysfs_path (dev, path);
+  for (size_t i = 0; path[0] && i < n; ++i) {
     char disk[PATH_MAX];
     sysfs_path (disks[i].dev, disk);
-    if (disk[0] && on_disk (dev, disk, 0))
+    if (disk[0] && on_disk (path, disk, 0))
       return true;
   }
   return false;
@@ -133,23 +132,35 @@ freeze_find (const struct agent_disk *disks, size_t n, struct freeze_set *fs)
     set_error (errno, "/proc/self/mountinfo");
     return -1;
   }
+  /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - TYPE SOURCE ...": the
+   * device from MAJ:MIN, or for btrfs (major 0) from SOURCE.
+   */
   while (getline (&line, &cap, fp) != -1) {
     char mnt[PATH_MAX], source[PATH_MAX];
     const char *dash = strstr (line, " - ");
+    unsigned ma, mi;
     struct stat st;
+    dev_t dev;
     bool dup = false;
-    if (dash == NULL || sscanf (line, "%*s %*s %*s %*s %4095s", mnt) != 1
+    if (dash == NULL
+        || sscanf (line, "%*s %*s %u:%u %*s %4095s", &ma, &mi, mnt) != 3
         || sscanf (dash + 3, "%*s %4095s", source) != 1)
       continue;
     unescape (mnt);
     unescape (source);
-    if (!mount_on_disks (source, disks, n) || stat (mnt, &st) == -1)
+    if (ma != 0)
+      dev = makedev (ma, mi);
+    else if (stat (source, &st) == 0 && S_ISBLK (st.st_mode))
+      dev = st.st_rdev;
+    else
+      continue;
+    if (!dev_on_disks (dev, disks, n))
       continue;
     for (size_t i = 0; i < nseen; ++i)
-      dup |= seen[i] == st.st_dev;
+      dup |= seen[i] == dev;
     if (dup || nseen == sizeof seen / sizeof seen[0])
       continue;
-    seen[nseen++] = st.st_dev;
+    seen[nseen++] = dev;
     {
       char *copy = strdup (mnt);
       if (copy == NULL || string_vector_append (&paths, copy) == -1) {
@@ -163,7 +174,8 @@ freeze_find (const struct agent_disk *disks, size_t n, struct freeze_set *fs)
   fs->n = paths.len;
   fs->paths = paths.ptr;
   fs->fds = malloc ((fs->n ? fs->n : 1) * sizeof *fs->fds);
-  if (fs->fds == NULL) {
+  fs->synced_only = calloc (fs->n ? fs->n : 1, sizeof *fs->synced_only);
+  if (fs->fds == NULL || fs->synced_only == NULL) {
     set_error (errno, "out of memory");
     return -1;
   }
@@ -181,8 +193,8 @@ freeze_find (const struct agent_disk *disks, size_t n, struct freeze_set *fs)
 static void
 thaw_fds (const struct freeze_set *fs)
 {
-  for (size_t i = fs->nfrozen; i-- > 0;)
-    ioctl (fs->fds[i], FITHAW, 0);
+  for (size_t i = fs->n; i-- > 0;)
+    ioctl (fs->fds[i], FITHAW, 0); /* EINVAL if it was not frozen */
 }
 
 static void
@@ -194,14 +206,6 @@ on_signal (int sig)
     thaw_fds (fs);
   signal (sig, SIG_DFL);
   raise (sig);
-}
-
-/* Thaws every filesystem of the set (those not frozen yet just refuse). */
-static void
-thaw_every (const struct freeze_set *fs)
-{
-  for (size_t i = fs->n; i-- > 0;)
-    ioctl (fs->fds[i], FITHAW, 0);
 }
 
 /* Waits for the agent's "T".  The time limit passing thaws, and it
@@ -225,12 +229,15 @@ watchdog (const struct freeze_set *fs, int rd, double max_seconds)
   signal (SIGQUIT, SIG_IGN);
   signal (SIGPIPE, SIG_IGN);
   for (;;) {
-    int n = poll (&p, 1, late ? -1 : (int) (max_seconds * 1000));
+    /* Late, it thaws again every 200 ms: a FIFREEZE that was still
+     * syncing when the limit passed freezes after the first thaw.
+     */
+    int n = poll (&p, 1, late ? 200 : (int) (max_seconds * 1000));
     if (n == 1 && read (rd, &c, 1) == 1 && c == 'T')
       _exit (late);
     if (n == -1 && errno == EINTR)
       continue;
-    thaw_every (fs);
+    thaw_fds (fs);
     if (!late && write (2, msg, sizeof msg - 1) == -1)
       _exit (1);
     if (n != 0)
@@ -272,14 +279,21 @@ freeze_all (struct freeze_set *fs, double max_seconds)
   sigaction (SIGHUP, &sa, NULL);
   sigaction (SIGQUIT, &sa, NULL);
   fs->frozen = true;
-  for (fs->nfrozen = 0; fs->nfrozen < fs->n; ++fs->nfrozen)
-    if (ioctl (fs->fds[fs->nfrozen], FIFREEZE, 0) == -1) {
+  for (size_t i = 0; i < fs->n; ++i) {
+    if (ioctl (fs->fds[i], FIFREEZE, 0) == 0)
+      continue;
+    /* vfat (an ESP) cannot be frozen: synced, it is captured as is. */
+    if (errno == EOPNOTSUPP && syncfs (fs->fds[i]) == 0) {
+      fs->synced_only[i] = true;
+      continue;
+    }
+    {
       int e = errno;
-      const char *path = fs->paths[fs->nfrozen];
       thaw_all (fs);
-      set_error (e, "cannot freeze '%s'", path);
+      set_error (e, "cannot freeze '%s'", fs->paths[i]);
       return -1;
     }
+  }
   return 0;
 }
 
@@ -291,7 +305,6 @@ thaw_all (struct freeze_set *fs)
   if (!fs->frozen)
     return 0;
   thaw_fds (fs);
-  fs->nfrozen = 0;
   frozen_set = NULL;
   signal (SIGINT, SIG_DFL);
   signal (SIGTERM, SIG_DFL);
@@ -328,5 +341,6 @@ freeze_clear (struct freeze_set *fs)
     free (fs->paths[i]);
   free (fs->paths);
   free (fs->fds);
+  free (fs->synced_only);
   memset (fs, 0, sizeof *fs);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "block-manifest.h"
 #include "cleanups.h"
 #include "cli.h"
 #include "errors.h"
@@ -105,15 +106,17 @@ link_open (struct link *l, const struct link_target *t, unsigned index,
   l->pid = ssh_spawn (t->ssh, args, -1, &l->to, &l->from);
   if (l->pid == -1)
     return -1;
-  if (expect (l, HELLO_TIMEOUT, P2V_HELLO, &r) == -1)
-    goto fail;
-  l->rounds = r.value;
-  if (expect (l, HELLO_TIMEOUT, P2V_STATE, &r) == -1)
-    goto fail;
-  l->block_size = (uint32_t) r.value;
-  l->digest = r.extra;
-  return 0;
-fail:
+  if (expect (l, HELLO_TIMEOUT, P2V_HELLO, &r) == 0) {
+    l->rounds = r.value;
+    if (expect (l, HELLO_TIMEOUT, P2V_STATE, &r) == 0) {
+      l->block_size = (uint32_t) r.value;
+      l->digest = r.extra;
+      if (r.value >= MANIFEST_MIN_BLOCK && r.value <= MANIFEST_MAX_BLOCK
+          && (r.value & (r.value - 1)) == 0)
+        return 0;
+      set_error (0, "block size %" PRIu64 " out of range", r.value);
+    }
+  }
   prefix_error ("disk %u: could not start p2v receive on the conversion "
                 "host",
                 index);

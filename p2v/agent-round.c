@@ -1,5 +1,6 @@
-/* p2v agent: one round on one disk (agent.h), and the local manifest
- * it is measured against.
+/* p2v agent: one round on one disk (agent.h): the used blocks, reading
+ * and hashing, sending the changed runs, the commit, and the local
+ * manifest's update once the receiver applied it.
  */
 #include <config.h>
 
@@ -45,14 +46,14 @@ write_all (int fd, const void *buf, size_t len)
 }
 
 int
-agent_used (struct agent_disk *d)
+agent_used (struct agent_disk *d, bool notes_ok)
 {
   range_vector used = empty_vector;
   string_vector notes = empty_vector;
 
   if (disk_map (d->path, d->size, DISK_MAP_LIVE, &used, &notes) == -1)
     return -1;
-  for (size_t i = 0; i < notes.len; ++i)
+  for (size_t i = 0; notes_ok && i < notes.len; ++i)
     debug ("%s", notes.ptr[i]);
   free_string_vector (&notes);
   bitmap_clear_all (&d->used);
@@ -131,7 +132,14 @@ examine (struct agent_disk *d, struct round_io *io, uint64_t b, uint64_t n,
                                          : (size_t) (n * d->bs);
   uint8_t old[MANIFEST_ENTRY * (P2V_CHUNK_MAX / MANIFEST_MIN_BLOCK)];
   uint8_t patch[PATCH];
-  ssize_t got = pread (d->fd, io->raw, len, (off_t) off);
+  ssize_t got;
+
+  /* Without O_DIRECT, the device's cache may hold stale copies of what
+   * the filesystem wrote since.
+   */
+  if (!d->direct)
+    posix_fadvise (d->fd, (off_t) off, (off_t) len, POSIX_FADV_DONTNEED);
+  got = pread (d->fd, io->raw, len, (off_t) off);
   uint64_t run = 0; /* changed blocks before i not yet sent */
 
   if (got != (ssize_t) len) {
@@ -235,8 +243,9 @@ agent_round_finish (struct agent_disk *d)
   if (link_wait_done (&d->link, d->label) == -1)
     return -1;
   if (d->link.rounds != d->rounds + 1 || d->link.digest != d->next_digest) {
-    set_error (0, "%s: the replica's block manifest does not match this "
-                  "host's after round %" PRIu64,
+    set_error (0,
+               "%s: the replica's block manifest does not match this "
+               "host's after round %" PRIu64,
                d->label, d->rounds);
     return -1;
   }
@@ -246,63 +255,13 @@ agent_round_finish (struct agent_disk *d)
         return -1;
     at += n;
   }
+  if (n == -1) {
+    set_error (errno, "'%s'", d->patches);
+    return -1;
+  }
   if (manifest_read_header (d->mfd, &h) == -1)
     return -1;
   h.rounds = ++d->rounds;
   h.digest = d->digest = d->next_digest;
   return manifest_write_header (d->mfd, &h);
-}
-
-/* Does the manifest at d->manifest match the receiver's? */
-static bool
-local_matches (struct agent_disk *d)
-{
-  struct manifest_header h;
-
-  d->mfd = open (d->manifest, O_RDWR | O_CLOEXEC);
-  if (d->mfd == -1)
-    return false;
-  if (manifest_check (d->mfd, &h) == 0 && h.rounds == d->link.rounds
-      && h.digest == d->link.digest && h.block_size == d->link.block_size
-      && h.disk_size == d->size)
-    return true;
-  close (d->mfd);
-  d->mfd = -1;
-  return false;
-}
-
-int
-agent_manifest_open (struct agent_disk *d, const struct link_target *t)
-{
-  struct manifest_header h;
-
-  d->bs = d->link.block_size;
-  d->nblocks = manifest_blocks (d->size, d->bs);
-  if (!local_matches (d)) {
-    if (d->link.rounds == 0) {
-      if (manifest_create (d->manifest, d->size, d->bs) == -1)
-        return -1;
-    }
-    else {
-      info ("%s: fetching the replica's block manifest", d->label);
-      if (link_fetch_manifest (t, d->index, d->manifest) == -1)
-        return -1;
-    }
-    if (!local_matches (d)) {
-      set_error (0, "%s: the replica's block manifest does not match what "
-                    "the receiver says of it",
-                 d->label);
-      return -1;
-    }
-  }
-  if (manifest_read_header (d->mfd, &h) == -1)
-    return -1;
-  d->rounds = h.rounds;
-  d->digest = h.digest;
-  d->pfd = open (d->patches, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (d->pfd == -1) {
-    set_error (errno, "'%s'", d->patches);
-    return -1;
-  }
-  return 0;
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "cleanups.h"
 #include "cli.h"
 #include "errors.h"
 
@@ -52,11 +53,18 @@ choose (struct agent_disk *d, bool first, bool traced)
   bitmap_and (&d->want, &d->used);
 }
 
+/* After a round without the tracker's account, what was read is all
+ * that is known: a block outside it may have been reallocated and
+ * written meanwhile, so later rounds read it once it is used.
+ */
 static void
-account (struct agent_disk *d, const struct round_stats *st,
+account (struct agent_disk *d, bool traced, const struct round_stats *st,
          struct round_stats *sum)
 {
-  bitmap_or (&d->examined, &d->want);
+  if (traced)
+    bitmap_or (&d->examined, &d->want);
+  else
+    bitmap_copy (&d->examined, &d->want);
   bitmap_and_not (&d->carry, &d->want);
   sum->examined += st->examined;
   sum->changed += st->changed;
@@ -73,9 +81,9 @@ report (int round, bool final, const struct round_stats *sum, double seconds,
     snprintf (fields, sizeof fields,
               "\"round\": %d, \"final\": %s, \"examined\": %" PRIu64
               ", \"changed\": %" PRIu64 ", \"wire\": %" PRIu64
-              ", \"frames\": %" PRIu64 ", \"seconds\": %.3f%s",
+              ", \"frames\": %" PRIu64 ", \"seconds\": %.3f",
               round, final ? "true" : "false", sum->examined, sum->changed,
-              sum->wire, sum->frames, seconds, "");
+              sum->wire, sum->frames, seconds);
     event ("round", fields);
     if (final) {
       snprintf (fields, sizeof fields, "\"seconds\": %.3f, \"started\": %.3f",
@@ -85,9 +93,9 @@ report (int round, bool final, const struct round_stats *sum, double seconds,
     return;
   }
   info ("round %d%s: read %.1f MiB, %.2f MiB changed, sent %.2f MiB in "
-        "%.2f s%s",
+        "%.2f s",
         round, final ? " (frozen)" : "", sum->examined / MiB,
-        sum->changed / MiB, sum->wire / MiB, seconds, "");
+        sum->changed / MiB, sum->wire / MiB, seconds);
   if (final)
     info ("%zu filesystem(s) frozen for %.3f s", res->frozen,
           res->freeze_seconds);
@@ -119,14 +127,14 @@ precopy_round (struct agent_disk *disks, size_t n, struct round_io *io,
   memset (sum, 0, sizeof *sum);
   for (size_t i = 0; i < n; ++i) {
     struct round_stats st;
-    if (agent_used (&disks[i]) == -1)
+    if (agent_used (&disks[i], true) == -1)
       return -1;
     choose (&disks[i], round == 0, traced);
     if (agent_round_send (&disks[i], io, &st) == -1
         || agent_round_commit (&disks[i], false, &st) == -1
         || agent_round_finish (&disks[i]) == -1)
       return -1;
-    account (&disks[i], &st, sum);
+    account (&disks[i], traced || round == 0, &st, sum);
   }
   report (round, false, sum, now_seconds () - t0, NULL);
   return 0;
@@ -135,8 +143,8 @@ precopy_round (struct agent_disk *disks, size_t n, struct round_io *io,
 /* The frozen round: read and send frozen, thaw, then commit. */
 static int
 final_round (struct agent_disk *disks, size_t n, struct round_io *io,
-             struct dirty_tracker *t, const struct agent_options *o,
-             int round, struct agent_result *res)
+             struct dirty_tracker *t, const struct agent_options *o, int round,
+             struct agent_result *res)
 {
   struct freeze_set fs;
   struct round_stats sum = { 0 }, st[64];
@@ -158,11 +166,14 @@ final_round (struct agent_disk *disks, size_t n, struct round_io *io,
     freeze_clear (&fs);
     return -1;
   }
-  io->deadline = t0 + o->max_freeze - (o->max_freeze > 4 ? 1 : o->max_freeze / 4);
+  io->deadline
+      = t0 + o->max_freeze - (o->max_freeze > 4 ? 1 : o->max_freeze / 4);
   test_hold ();
   traced = t && dirty_take (t) == 0;
+  if (now_seconds () > io->deadline)
+    r = -2; /* freezing alone took too long */
   for (size_t i = 0; r == 0 && i < n; ++i) {
-    if (agent_used (&disks[i]) == -1) {
+    if (agent_used (&disks[i], false) == -1) {
       r = -1;
       break;
     }
@@ -174,24 +185,37 @@ final_round (struct agent_disk *disks, size_t n, struct round_io *io,
   thawed = now_seconds ();
   io->deadline = 0;
   io_priority (IOPRIO_CLASS_IDLE);
-  freeze_clear (&fs);
   res->freeze_seconds = thawed - t0;
   if (r == -2)
-    set_error (0, "the final round needed more than --max-freeze %.1f s; "
-                  "the replica keeps the last round (lower --max-dirty, or "
-                  "raise --max-freeze)",
+    set_error (0,
+               "the final round needed more than --max-freeze %.1f s; "
+               "the replica keeps the last round (lower --max-dirty, or "
+               "raise --max-freeze)",
                o->max_freeze);
-  if (r != 0)
+  if (r != 0) {
+    freeze_clear (&fs);
     return -1;
+  }
   if (t && !traced)
     warning ("block tracing lost events: the frozen round read every used "
              "block");
+  for (size_t i = 0; i < fs.n; ++i)
+    if (fs.synced_only[i]) {
+      CLEANUP_FREE char *msg = NULL;
+      if (asprintf (&msg,
+                    "'%s' cannot be frozen (vfat): synced and "
+                    "captured as it was",
+                    fs.paths[i])
+          != -1)
+        warning (msg);
+    }
+  freeze_clear (&fs);
   for (size_t i = 0; i < n; ++i)
     if (agent_round_commit (&disks[i], true, &st[i]) == -1
         || agent_round_finish (&disks[i]) == -1)
       return -1;
   for (size_t i = 0; i < n; ++i)
-    account (&disks[i], &st[i], &sum);
+    account (&disks[i], traced, &st[i], &sum);
   report (round, true, &sum, now_seconds () - t0, res);
   res->examined += sum.examined;
   res->changed += sum.changed;

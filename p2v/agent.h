@@ -53,11 +53,12 @@ struct agent_disk {
   const char *path;
   uint64_t size;
   dev_t dev;
-  uint32_t bs;      /* block size */
+  uint32_t bs; /* block size */
   uint64_t nblocks;
-  int fd;           /* read-only, O_DIRECT when the device allows */
-  char *manifest;   /* the local copy, in the state directory */
-  char *patches;    /* the round's new entries, applied on DONE */
+  int fd; /* read-only, O_DIRECT when the device allows */
+  bool direct;
+  char *manifest; /* the local copy, in the state directory */
+  char *patches;  /* the round's new entries, applied on DONE */
   int mfd, pfd;
   uint64_t rounds, digest; /* the local manifest's header */
   uint64_t next_digest;    /* after the round being sent */
@@ -79,8 +80,8 @@ struct round_io {
   uint8_t *comp;
   size_t comp_size;
   ZSTD_CCtx *zc;
-  uint64_t bwlimit;  /* bytes per second, 0: none */
-  double deadline;   /* now_seconds () past which the round gives up, or 0 */
+  uint64_t bwlimit; /* bytes per second, 0: none */
+  double deadline;  /* now_seconds () past which the round gives up, or 0 */
 };
 
 /* Reads the blocks in d->want and sends the changed ones.  0; -1 with
@@ -105,8 +106,10 @@ extern int agent_round_finish (struct agent_disk *d);
 extern int agent_manifest_open (struct agent_disk *d,
                                 const struct link_target *t);
 
-/* d->used from the disk's partition table and filesystems. */
-extern int agent_used (struct agent_disk *d);
+/* d->used from the disk's partition table and filesystems; notes_ok:
+ * -v may print what each partition holds (not while frozen).
+ */
+extern int agent_used (struct agent_disk *d, bool notes_ok);
 
 /* Written blocks, from the block layer's completions (agent-dirty.c). */
 struct dirty_tracker;
@@ -124,7 +127,7 @@ struct freeze_set {
   char **paths;
   int *fds;
   size_t n;
-  size_t nfrozen; /* the first ones, in mount order */
+  bool *synced_only; /* cannot be frozen (vfat): synced instead */
   bool frozen;
   pid_t watchdog;
   int wd_fd;
@@ -133,8 +136,9 @@ struct freeze_set {
 extern int freeze_find (const struct agent_disk *disks, size_t n,
                         struct freeze_set *fs);
 /* Starts the watchdog (it thaws after max_seconds, or at once if this
- * process dies) and freezes in mount order.  0, or -1 with the error
- * set and nothing frozen.
+ * process dies) and freezes in mount order; a filesystem that cannot be
+ * frozen (vfat) is synced and marked in synced_only.  0, or -1 with the
+ * error set and nothing frozen.
  */
 extern int freeze_all (struct freeze_set *fs, double max_seconds);
 /* Thaws (reverse order) and dismisses the watchdog.  0, or -1 if the
@@ -145,12 +149,12 @@ extern void freeze_clear (struct freeze_set *fs);
 
 /* The whole job (agent-run.c). */
 struct agent_options {
-  uint64_t max_dirty;  /* bytes */
+  uint64_t max_dirty; /* bytes */
   int max_rounds;
-  double max_freeze;   /* seconds */
-  bool sync;           /* keep a replica: one round, no cutover... */
-  bool final;          /* ...unless final: the cutover */
-  bool no_trace;       /* read every used block in every round */
+  double max_freeze; /* seconds */
+  bool sync;         /* keep a replica: one round, no cutover... */
+  bool final;        /* ...unless final: the cutover */
+  bool no_trace;     /* read every used block in every round */
 };
 
 struct agent_result {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -217,9 +218,8 @@ parse_options (int argc, char **argv, struct cli *c)
         c->run.max_freeze = seconds_arg (optarg, "--max-freeze");
         break;
       case OPT_BLOCK_SIZE:
-        c->block_size = (uint32_t) int_arg (optarg, "--block-size",
-                                            MANIFEST_MIN_BLOCK,
-                                            MANIFEST_MAX_BLOCK);
+        c->block_size = (uint32_t) int_arg (
+            optarg, "--block-size", MANIFEST_MIN_BLOCK, MANIFEST_MAX_BLOCK);
         if (c->block_size & (c->block_size - 1))
           die ("--block-size %s: a power of two", optarg);
         break;
@@ -271,19 +271,34 @@ make_state_dir (const char *base, const char *name)
   return dir;
 }
 
-/* The agent never writes to what it captures. */
+static dev_t
+device_of (const char *path)
+{
+  struct stat st;
+
+  if (stat (path, &st) == -1)
+    die ("'%s': %m", path);
+  return S_ISBLK (st.st_mode) ? st.st_rdev : 0;
+}
+
+/* The agent never writes to what it captures; and its state must fit:
+ * per disk a manifest (16 bytes a block) and a round's patches (24).
+ */
 static void
-check_state_dir (const char *dir, struct agent_disk *disks, size_t n)
+check_state_dir (const char *dir, struct agent_disk *disks, size_t n,
+                 const struct machine *m, const size_t *sel)
 {
   struct freeze_set fs;
-  struct stat st, m;
+  struct stat st, mst;
+  struct statvfs vfs;
+  uint64_t need = 0;
 
   if (freeze_find (disks, n, &fs) == -1)
     die_error ();
   if (stat (dir, &st) == -1)
     die ("'%s': %m", dir);
   for (size_t i = 0; i < fs.n; ++i)
-    if (stat (fs.paths[i], &m) == 0 && m.st_dev == st.st_dev) {
+    if (stat (fs.paths[i], &mst) == 0 && mst.st_dev == st.st_dev) {
       CLEANUP_FREE char *mnt = strdup (fs.paths[i]);
       freeze_clear (&fs);
       die ("the state directory '%s' is on '%s', a filesystem being "
@@ -291,6 +306,19 @@ check_state_dir (const char *dir, struct agent_disk *disks, size_t n)
            dir, mnt ? mnt : "?");
     }
   freeze_clear (&fs);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t size = m->disks.ptr[sel[i]].size;
+    need += (size / MANIFEST_MIN_BLOCK < MAX_BLOCKS
+                 ? size / MANIFEST_MIN_BLOCK + 1
+                 : MAX_BLOCKS)
+            * (MANIFEST_ENTRY + 24);
+  }
+  if (statvfs (dir, &vfs) == 0
+      && (uint64_t) vfs.f_bavail * vfs.f_frsize < need)
+    die ("the state directory '%s' has %llu MiB free; the agent may need "
+         "%llu MiB there (give --state-dir, or a larger --block-size)",
+         dir, (unsigned long long) vfs.f_bavail * vfs.f_frsize >> 20,
+         (unsigned long long) need >> 20);
 }
 
 static void
@@ -307,6 +335,7 @@ open_disk (struct agent_disk *d, const struct machine_disk *md, unsigned i,
   d->link.to = d->link.from = -1;
   d->mfd = d->pfd = -1;
   d->fd = open (d->path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+  d->direct = d->fd >= 0;
   if (d->fd == -1)
     d->fd = open (d->path, O_RDONLY | O_CLOEXEC);
   if (d->fd == -1 || fstat (d->fd, &st) == -1)
@@ -326,8 +355,8 @@ open_disk (struct agent_disk *d, const struct machine_disk *md, unsigned i,
       || bitmap_init (&d->carry, d->nblocks) == -1
       || bitmap_init (&d->examined, d->nblocks) == -1)
     die_error ();
-  debug ("%s: %" PRIu64 " blocks of %" PRIu32 " bytes; the replica has %" PRIu64
-         " round(s)",
+  debug ("%s: %" PRIu64 " blocks of %" PRIu32
+         " bytes; the replica has %" PRIu64 " round(s)",
          d->label, d->nblocks, d->bs, d->rounds);
 }
 
@@ -412,9 +441,11 @@ cmd_agent (int argc, char **argv)
   lt.receive_dir = c.receive_dir;
   lt.session = name;
   for (size_t i = 0; i < n; ++i)
+    disks[i].dev = device_of (m.disks.ptr[sel[i]].path);
+  check_state_dir (state, disks, n, &m, sel);
+  for (size_t i = 0; i < n; ++i)
     open_disk (&disks[i], &m.disks.ptr[sel[i]], (unsigned) i, state, &lt,
                c.block_size);
-  check_state_dir (state, disks, n);
 
   io.comp_size = ZSTD_compressBound (P2V_CHUNK_MAX);
   io.comp = malloc (io.comp_size);
@@ -424,8 +455,8 @@ cmd_agent (int argc, char **argv)
       || io.comp == NULL || io.zc == NULL)
     die ("out of memory");
   info ("%s '%s' to %s: %zu disk(s)",
-        c.run.final ? "capturing" : "syncing the replica of", name,
-        c.ssh.host, n);
+        c.run.final ? "capturing" : "syncing the replica of", name, c.ssh.host,
+        n);
   r = agent_run (disks, n, &c.run, &io, &res);
   if (r == -1) {
     CLEANUP_FREE char *msg = strdup (get_error ());

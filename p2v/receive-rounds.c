@@ -32,9 +32,10 @@
 #include "p2v-proto.h"
 #include "receive.h"
 
-#define RECORD 16 /* journal record header: offset, length, magic */
-#define REC_DATA 0x4345524au   /* "JREC" */
-#define REC_COMMIT 0x544d434au /* "JCMT": offset is the round, then the digest */
+#define RECORD 16            /* journal record header: offset, length, magic */
+#define REC_DATA 0x4345524au /* "JREC" */
+/* "JCMT": offset is the round, length 1 if final; then the digest. */
+#define REC_COMMIT 0x544d434au
 
 struct replica {
   const struct receive_options *o;
@@ -88,6 +89,15 @@ commit_header (struct replica *r, uint64_t rounds, uint64_t digest)
     receive_refuse (r->o, 0, "'%s': %s", r->blocks, get_error ());
 }
 
+/* disk-N.state: done only while the image is a frozen round's. */
+static void
+set_done (struct replica *r, bool done)
+{
+  struct disk_state st = { .size = r->o->size, .done = done };
+
+  receive_write_state (r->o, r->state, &st);
+}
+
 /* A journal that ends in a commit record is applied; any other is
  * thrown away.  Called with the journal open at jfd.
  */
@@ -97,29 +107,38 @@ replay (struct replica *r)
   uint8_t rec[RECORD], tail[RECORD];
   uint64_t pos = 0, round = 0, digest = 0;
   off_t end = lseek (r->jfd, 0, SEEK_END);
-  bool committed = false;
+  bool committed = false, final = false;
 
   while (!committed && pos + RECORD <= (uint64_t) end) {
+    uint64_t off;
     uint32_t len, magic;
     if (pread (r->jfd, rec, RECORD, (off_t) pos) != RECORD)
       break;
+    off = get_le64 (rec);
     len = get_le32 (rec + 8);
     magic = get_le32 (rec + 12);
     if (magic == REC_COMMIT
         && pread (r->jfd, tail, RECORD, (off_t) (pos + RECORD)) == RECORD) {
-      round = get_le64 (rec);
+      round = off;
+      final = len != 0;
       digest = get_le64 (tail);
       committed = true;
+      break;
     }
-    else if (magic != REC_DATA || len > P2V_CHUNK_MAX)
+    if (magic != REC_DATA || len == 0 || len > P2V_CHUNK_MAX
+        || off % r->h.block_size != 0 || off > r->h.disk_size
+        || len > r->h.disk_size - off)
       break;
     pos += RECORD + len;
   }
+  if (committed && round + 1 == r->h.rounds)
+    return; /* applied already: only the unlink was missing */
   if (!committed || round != r->h.rounds) {
     session_log (r->o, "disk %d: an unfinished round was thrown away",
                  r->o->disk);
     return;
   }
+  set_done (r, false);
   for (pos = 0;; pos += RECORD + get_le32 (rec + 8)) {
     uint32_t len;
     if (pread (r->jfd, rec, RECORD, (off_t) pos) != RECORD)
@@ -133,6 +152,7 @@ replay (struct replica *r)
   }
   sync_replica (r);
   commit_header (r, round + 1, digest);
+  set_done (r, final);
   session_log (r->o, "disk %d: round %" PRIu64 " applied from the journal",
                r->o->disk, round);
 }
@@ -149,8 +169,8 @@ open_replica (struct replica *r)
   r->mfd = open (r->blocks, O_RDWR | O_CLOEXEC);
   r->jfd = open (r->journal, O_RDWR | O_CLOEXEC);
   r->fd = open (r->image, O_RDWR | O_CLOEXEC);
-  if (r->mfd >= 0 && manifest_read_header (r->mfd, &r->h) == 0
-      && r->jfd >= 0 && r->fd >= 0)
+  if (r->mfd >= 0 && manifest_read_header (r->mfd, &r->h) == 0 && r->jfd >= 0
+      && r->fd >= 0)
     replay (r);
   if (r->jfd >= 0) {
     close (r->jfd);
@@ -172,10 +192,12 @@ open_replica (struct replica *r)
     die ("disk %d: %s", o->disk, get_error ());
   r->mfd = open (r->blocks, O_RDWR | O_CLOEXEC);
   r->fd = open (r->image, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (r->mfd == -1 || r->fd == -1 || manifest_read_header (r->mfd, &r->h) == -1)
+  if (r->mfd == -1 || r->fd == -1
+      || manifest_read_header (r->mfd, &r->h) == -1)
     die ("disk %d: %m", o->disk);
   if (ftruncate (r->fd, (off_t) o->size) == -1)
     die ("'%s': cannot make it %" PRIu64 " bytes: %m", r->image, o->size);
+  set_done (r, false);
 }
 
 /* The digest after entries first..first+n-1 take the hashes of buf. */
@@ -218,11 +240,15 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
 {
   const struct receive_options *o = r->o;
   bool direct = r->h.rounds == 0;
-  uint64_t digest = r->h.digest, frames = 0, bytes = 0;
+  uint64_t digest = r->h.digest, frames = 0, bytes = 0, next = 0;
   uint8_t rec[RECORD];
   struct p2v_frame fr;
   double t0 = now_seconds ();
 
+  /* Whatever this round is, the image is not a frozen one's until it
+   * is applied.
+   */
+  set_done (r, false);
   if (!direct) {
     r->jfd = open (r->journal, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (r->jfd == -1)
@@ -235,10 +261,12 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
       receive_refuse (o, frames, "%s", get_error ());
     if (fr.type == P2V_COMMIT)
       break;
-    if (fr.type != P2V_DATA || fr.index != frames
+    /* In order, block aligned, each block at most once a round. */
+    if (fr.type != P2V_DATA || fr.index != frames || fr.offset < next
         || fr.offset % r->h.block_size != 0
         || (fr.len % r->h.block_size != 0 && fr.offset + fr.len != o->size))
       receive_refuse (o, frames, "frame %" PRIu64 " out of place", fr.index);
+    next = fr.offset + fr.len;
     if (fr.clen && receive_read_all (0, payload, fr.clen) == -1)
       abandon (r);
     receive_unpack (o, &fr, payload, r->raw, dz);
@@ -267,9 +295,11 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
   }
   else {
     uint8_t tail[RECORD] = { 0 };
-    record_encode (rec, r->h.rounds, 0, REC_COMMIT);
+    /* The data durable before the commit record that vouches for it. */
+    record_encode (rec, r->h.rounds, (fr.flags & P2V_FLAG_FINAL) != 0,
+                   REC_COMMIT);
     put_le64 (tail, digest);
-    if (write (r->jfd, rec, RECORD) != RECORD
+    if (fdatasync (r->jfd) == -1 || write (r->jfd, rec, RECORD) != RECORD
         || write (r->jfd, tail, RECORD) != RECORD || fdatasync (r->jfd) == -1)
       receive_refuse (o, frames, "'%s': %s", r->journal, strerror (errno));
     replay (r);
@@ -277,11 +307,8 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
     r->jfd = -1;
     unlink (r->journal);
   }
-  {
-    struct disk_state st = { .size = o->size,
-                             .done = (fr.flags & P2V_FLAG_FINAL) != 0 };
-    receive_write_state (o, r->state, &st);
-  }
+  if (direct)
+    set_done (r, (fr.flags & P2V_FLAG_FINAL) != 0);
   session_log (o,
                "disk %d: round %" PRIu64 "%s applied: %" PRIu64
                " bytes in %" PRIu64 " frames, %.1f s",

@@ -41,7 +41,8 @@ install -m 600 "$ssh_id" "$kit/root/agent-id"
 cp "$ssh_hostkey" "$kit/root/conv-host.pub"
 cat > "$kit/opt/vmshift/bin/run-agent" <<EOS
 #!/bin/sh
-exec > /dev/ttyS0 2>&1
+# The second serial port: a getty takes over the console's.
+exec > /dev/ttyS1 2>&1
 # The NIC is not the one the VMware guest's config names: configure it.
 nic=\$(ls /sys/class/net | grep -v '^lo\$' | head -n 1)
 ip link set "\$nic" up
@@ -87,7 +88,7 @@ qemu-system-x86_64 -accel "$(kvm_or_tcg)" -machine q35 -cpu max -m 1024 \
   -drive file="$tmp/phys.qcow2",format=qcow2,if=none,id=d0 \
   -device ahci,id=ahci0 -device ide-hd,drive=d0,bus=ahci0.0 \
   -netdev user,id=n0 -device e1000,netdev=n0,mac=$mac \
-  -serial file:"$log" &
+  -serial file:"$log" -serial file:"$tmp/agent.log" &
 qpid=$!
 cleanup_fn "kill $qpid 2>/dev/null"
 for ((i = 0; i < timeout; i++)); do
@@ -98,12 +99,13 @@ if kill -0 $qpid 2>/dev/null; then
   tail -n 60 "$log" | tr -d '\r' >&2
   fail "the machine did not finish within ${timeout}s"
 fi
-tr -d '\r' < "$log" | grep -E '^(p2v|\{"event|VMSHIFT-AGENT)' || :
-tr -d '\r' < "$log" | grep -q "VMSHIFT-AGENT rc=0" ||
+alog=$tmp/agent.log
+tr -d '\r' < "$alog" | grep -v '"event": "progress"' || :
+tr -d '\r' < "$alog" | grep -q "VMSHIFT-AGENT rc=0" ||
   { tail -n 60 "$log" | tr -d '\r' >&2; fail "the agent failed"; }
-tr -d '\r' < "$log" | grep -q '"event": "freeze"' ||
+tr -d '\r' < "$alog" | grep -q '"event": "freeze"' ||
   fail "no frozen round"
-tr -d '\r' < "$log" | grep -q '"event": "done".*"frozen": [1-9]' ||
+tr -d '\r' < "$alog" | grep -q '"event": "done".*"frozen": [1-9]' ||
   fail "the agent froze no filesystem"
 [ "$(md5_of "$fx/$VMDK")" = "$before" ] || fail "the fixture changed"
 
