@@ -41,6 +41,9 @@ install -m 600 "$ssh_id" "$kit/root/agent-id"
 cp "$ssh_hostkey" "$kit/root/conv-host.pub"
 cat > "$kit/opt/vmshift/bin/run-agent" <<EOS
 #!/bin/sh
+# Only on the "physical machine" (an e1000): the service travels with
+# the capture, and must do nothing once converted.
+grep -qs '^DRIVER=e1000\$' /sys/class/net/*/device/uevent || exit 0
 # The second serial port: a getty takes over the console's.
 exec > /dev/ttyS1 2>&1
 # The NIC is not the one the VMware guest's config names: configure it.
@@ -56,7 +59,8 @@ p2v agent --to ssh://root@10.0.2.2:$ssh_port --identity /root/agent-id \
   --receive-dir $recv --disks sda --name hotguest -o $out \
   --state-dir /run/vmshift-agent --machine-readable -v
 echo "VMSHIFT-AGENT rc=\$?"
-systemctl poweroff
+sync
+poweroff -f
 EOS
 chmod 755 "$kit/opt/vmshift/bin/run-agent"
 cat > "$kit/etc/systemd/system/vmshift-agent.service" <<EOS
