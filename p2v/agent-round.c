@@ -17,33 +17,18 @@
 
 #include "agent.h"
 #include "block-manifest.h"
+#include "capture.h"
 #include "byte-order.h"
 #include "cleanups.h"
 #include "cli.h"
 #include "disk-map.h"
 #include "errors.h"
+#include "fd-io.h"
 #include "p2v-proto.h"
 
 #define ZSTD_LEVEL 1
 #define PATCH 24 /* block number, entry */
 #define PATCH_BATCH 4096
-
-static int
-write_all (int fd, const void *buf, size_t len)
-{
-  const char *p = buf;
-
-  while (len > 0) {
-    ssize_t n = write (fd, p, len);
-    if (n == -1 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return -1;
-    p += n;
-    len -= (size_t) n;
-  }
-  return 0;
-}
 
 int
 agent_used (struct agent_disk *d, bool notes_ok)
@@ -64,23 +49,6 @@ agent_used (struct agent_disk *d, bool notes_ok)
   }
   free (used.ptr);
   return 0;
-}
-
-static void
-throttle (const struct round_io *io, double start, uint64_t wire)
-{
-  double want, t;
-
-  if (io->bwlimit == 0 || io->deadline > 0)
-    return;
-  want = (double) wire / (double) io->bwlimit;
-  t = now_seconds () - start;
-  if (want > t) {
-    struct timespec ts
-        = { .tv_sec = (time_t) (want - t),
-            .tv_nsec = (long) ((want - t - (time_t) (want - t)) * 1e9) };
-    nanosleep (&ts, NULL);
-  }
 }
 
 /* Sends len changed bytes at raw as frame st->frames. */
@@ -108,8 +76,8 @@ send_frame (struct agent_disk *d, struct round_io *io, uint64_t offset,
     }
   }
   p2v_frame_encode (&f, head);
-  if (write_all (d->link.to, head, sizeof head) == -1
-      || (f.clen && write_all (d->link.to, payload, f.clen) == -1)) {
+  if (fd_write_all (d->link.to, head, sizeof head) == -1
+      || (f.clen && fd_write_all (d->link.to, payload, f.clen) == -1)) {
     set_error (errno, "%s: the connection to the conversion host dropped",
                d->label);
     return -1;
@@ -163,7 +131,7 @@ examine (struct agent_disk *d, struct round_io *io, uint64_t b, uint64_t n,
                  - manifest_term (b + i, old + i * MANIFEST_ENTRY);
       put_le64 (patch, b + i);
       memcpy (patch + 8, e, MANIFEST_ENTRY);
-      if (write_all (d->pfd, patch, sizeof patch) == -1) {
+      if (fd_write_all (d->pfd, patch, sizeof patch) == -1) {
         set_error (errno, "'%s'", d->patches);
         return -1;
       }
@@ -203,7 +171,8 @@ agent_round_send (struct agent_disk *d, struct round_io *io,
         return -1;
       if (io->deadline > 0 && now_seconds () > io->deadline)
         return -2;
-      throttle (io, t0, st->wire);
+      if (io->deadline == 0)
+        bw_throttle (t0, st->wire, io->bwlimit);
     }
     b = bitmap_next_set (&d->want, end);
   }
@@ -223,7 +192,7 @@ agent_round_commit (struct agent_disk *d, bool final, struct round_stats *st)
   uint8_t head[P2V_FRAME_HEADER];
 
   p2v_frame_encode (&f, head);
-  if (write_all (d->link.to, head, sizeof head) == -1) {
+  if (fd_write_all (d->link.to, head, sizeof head) == -1) {
     set_error (errno, "%s: the connection to the conversion host dropped",
                d->label);
     return -1;

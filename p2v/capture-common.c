@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -141,4 +142,21 @@ remote_finish (const struct finish_target *o, const char *name,
     return -1;
   }
   return 0;
+}
+
+void
+bw_throttle (double start, uint64_t bytes, uint64_t bwlimit)
+{
+  double want, t;
+
+  if (bwlimit == 0)
+    return;
+  want = (double) bytes / (double) bwlimit;
+  t = now_seconds () - start;
+  if (want > t) {
+    struct timespec ts
+        = { .tv_sec = (time_t) (want - t),
+            .tv_nsec = (long) ((want - t - (time_t) (want - t)) * 1e9) };
+    nanosleep (&ts, NULL);
+  }
 }

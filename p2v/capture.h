@@ -5,6 +5,7 @@
 #define P2V_CAPTURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "machine.h"
 #include "ssh.h"
@@ -20,6 +21,11 @@ extern size_t select_disks (struct machine *m, const char *list, size_t *sel,
 
 /* p2v-MAC of the first NIC, or the host name.  Caller frees. */
 extern char *default_name (const struct machine *m);
+
+/* Sleeps as long as sending bytes since start (now_seconds) ahead of
+ * bwlimit bytes a second needs; bwlimit 0: no limit.
+ */
+extern void bw_throttle (double start, uint64_t bytes, uint64_t bwlimit);
 
 struct finish_target {
   const struct ssh_target *ssh;

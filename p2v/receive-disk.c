@@ -158,7 +158,7 @@ receive_disk (const struct receive_options *o)
     struct p2v_frame fr;
     uint8_t e[CHUNK_ENTRY];
 
-    if (receive_read_all (0, head, sizeof head) == -1) {
+    if (fd_read_all (0, head, sizeof head) == -1) {
       session_log (o,
                    "disk %d: the sender went away at chunk %" PRIu64
                    " (%" PRIu64 " durable)",
@@ -196,7 +196,7 @@ receive_disk (const struct receive_options *o)
     if (fr.index != st.next + pending_chunks)
       receive_refuse (o, st.next, "chunk %" PRIu64 " arrived, %" PRIu64 " expected",
               fr.index, st.next + pending_chunks);
-    if (fr.clen && receive_read_all (0, payload, fr.clen) == -1) {
+    if (fr.clen && fd_read_all (0, payload, fr.clen) == -1) {
       session_log (o, "disk %d: the sender went away inside chunk %" PRIu64,
                    o->disk, fr.index);
       return EXIT_FAILURE;

@@ -25,40 +25,6 @@
 
 #define LOCK_WAIT 15 /* seconds for an older receiver of the disk to go */
 
-int
-receive_read_all (int fd, void *buf, size_t len)
-{
-  char *p = buf;
-
-  while (len > 0) {
-    ssize_t n = read (fd, p, len);
-    if (n == -1 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return -1;
-    p += n;
-    len -= (size_t) n;
-  }
-  return 0;
-}
-
-int
-receive_write_all (int fd, const void *buf, size_t len)
-{
-  const char *p = buf;
-
-  while (len > 0) {
-    ssize_t n = write (fd, p, len);
-    if (n == -1 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return -1;
-    p += n;
-    len -= (size_t) n;
-  }
-  return 0;
-}
-
 void
 receive_reply (uint32_t kind, uint64_t value, uint64_t extra)
 {

@@ -255,7 +255,7 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
       receive_refuse (o, 0, "'%s': %s", r->journal, strerror (errno));
   }
   for (;; ++frames) {
-    if (frames > 0 && receive_read_all (0, head, P2V_FRAME_HEADER) == -1)
+    if (frames > 0 && fd_read_all (0, head, P2V_FRAME_HEADER) == -1)
       abandon (r);
     if (p2v_frame_decode (head, o->size, &fr) == -1)
       receive_refuse (o, frames, "%s", get_error ());
@@ -267,7 +267,7 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
         || (fr.len % r->h.block_size != 0 && fr.offset + fr.len != o->size))
       receive_refuse (o, frames, "frame %" PRIu64 " out of place", fr.index);
     next = fr.offset + fr.len;
-    if (fr.clen && receive_read_all (0, payload, fr.clen) == -1)
+    if (fr.clen && fd_read_all (0, payload, fr.clen) == -1)
       abandon (r);
     receive_unpack (o, &fr, payload, r->raw, dz);
     digest = digest_after (r, digest, fr.offset, r->raw, fr.len);
@@ -330,7 +330,7 @@ send_manifest (struct replica *r)
   if (r->mfd == -1)
     die ("'%s': %m", r->blocks);
   while ((n = pread (r->mfd, buf, sizeof buf, at)) > 0) {
-    if (receive_write_all (1, buf, (size_t) n) == -1)
+    if (fd_write_all (1, buf, (size_t) n) == -1)
       exit (EXIT_FAILURE);
     at += n;
   }
@@ -375,7 +375,7 @@ receive_rounds (const struct receive_options *o)
     receive_reply (P2V_HELLO, r.h.rounds, P2V_CHUNK_MAX);
     receive_reply (P2V_STATE, r.h.block_size, r.h.digest);
     /* Rounds until the agent closes the stream between two of them. */
-    while (receive_read_all (0, head, sizeof head) == 0)
+    while (fd_read_all (0, head, sizeof head) == 0)
       receive_round (&r, head, payload, dz);
   }
   ZSTD_freeDCtx (dz);

@@ -9,6 +9,7 @@
 
 #include <zstd.h>
 
+#include "fd-io.h"
 #include "p2v-proto.h"
 
 struct receive_options {
@@ -54,8 +55,6 @@ extern int receive_rounds (const struct receive_options *o);
  * any error: receive_refuse tells the sender (FAILED chunk), logs, and
  * exits non-zero.
  */
-extern int receive_read_all (int fd, void *buf, size_t len);
-extern int receive_write_all (int fd, const void *buf, size_t len);
 extern void receive_reply (uint32_t kind, uint64_t value, uint64_t extra);
 extern noreturn void receive_refuse (const struct receive_options *o,
                                      uint64_t chunk, const char *fmt, ...)

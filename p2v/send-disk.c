@@ -18,6 +18,8 @@
 #include "cleanups.h"
 #include "cli.h"
 #include "errors.h"
+#include "fd-io.h"
+#include "capture.h"
 #include "send-disk.h"
 
 #define WINDOW 32        /* chunks in flight before waiting for DURABLE */
@@ -37,24 +39,6 @@ struct conn {
  * refused (not worth it).
  */
 enum outcome { OK = 0, LINK = 1, FATAL = 2 };
-
-static int
-write_all (int fd, const void *buf, size_t len)
-{
-  const char *p = buf;
-
-  while (len > 0) {
-    ssize_t n = write (fd, p, len);
-    if (n == -1) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
-    p += n;
-    len -= (size_t) n;
-  }
-  return 0;
-}
 
 static void
 conn_close (struct conn *c)
@@ -220,23 +204,6 @@ drain (struct sender *s, struct conn *c, bool block)
   return OK;
 }
 
-static void
-throttle (struct sender *s, double start, uint64_t wire0)
-{
-  double want, t;
-
-  if (s->bwlimit == 0)
-    return;
-  want = (double) (s->wire - wire0) / (double) s->bwlimit;
-  t = now_seconds () - start;
-  if (want > t) {
-    struct timespec ts
-        = { .tv_sec = (time_t) (want - t),
-            .tv_nsec = (long) ((want - t - (time_t) (want - t)) * 1e9) };
-    nanosleep (&ts, NULL);
-  }
-}
-
 struct buffers {
   uint8_t *raw, *comp;
   size_t comp_size;
@@ -279,8 +246,8 @@ send_chunk (struct sender *s, struct conn *c, int fd, struct buffers *b,
     }
   }
   p2v_frame_encode (&f, head);
-  if (write_all (c->to, head, sizeof head) == -1
-      || (f.clen && write_all (c->to, payload, f.clen) == -1)) {
+  if (fd_write_all (c->to, head, sizeof head) == -1
+      || (f.clen && fd_write_all (c->to, payload, f.clen) == -1)) {
     remote_error (s, c, "the connection to the conversion host dropped");
     return LINK;
   }
@@ -330,10 +297,10 @@ stream (struct sender *s, struct conn *c, int fd, struct buffers *b,
     while (i + 1 - s->durable > WINDOW)
       if ((o = drain (s, c, true)) != OK)
         return o;
-    throttle (s, start, wire0);
+    bw_throttle (start, s->wire - wire0, s->bwlimit);
   }
   p2v_frame_encode (&end, head);
-  if (write_all (c->to, head, sizeof head) == -1) {
+  if (fd_write_all (c->to, head, sizeof head) == -1) {
     remote_error (s, c, "the connection to the conversion host dropped");
     return LINK;
   }

@@ -10,6 +10,10 @@
 #                       and part_size_N (bytes) and p2v_files (the tree)
 #   capture_args        the p2v capture options reaching that sshd, with
 #                       the receiver's staging in $tmp/recv
+#   boots_as_captured DISK MAC
+#                       the converted BIOS test guest DISK (qcow2) boots
+#                       on virtio: root by UUID ($ROOT_UUID), $IFNAME up
+#                       with MAC and an address (fixture.env sourced)
 
 requires sshd ssh ssh-keygen sfdisk mkfs.ext4 mkfs.xfs mkfs.fat mcopy \
   mkswap e2fsck e2image xfs_repair blkid
@@ -143,4 +147,23 @@ check_received ()
   [ "$(blkid -p -o value -s UUID -O $part_start_4 "$got")" = \
     3b2c9d4e-5f60-4a71-8b92-a3b4c5d6e7f8 ] || fail "the swap UUID is lost"
   rm -rf "$d"
+}
+
+boots_as_captured ()
+{
+  local disk=$1 mac=$2 log=$tmp/serial.log
+  boot_probe "$disk" qcow2 "$mac" bios "$log"
+  tr -d '\r' < "$log" | grep 'VMSHIFT-PROBE' || :
+  [ "$(probe_value "$log" rootuuid)" = "$ROOT_UUID" ] ||
+    fail "the root filesystem is not $ROOT_UUID"
+  case $(probe_value "$log" cmdline) in
+    *"root=UUID=$ROOT_UUID"*) ;;
+    *) fail "the kernel does not find root by UUID" ;;
+  esac
+  tr -d '\r' < "$log" |
+    grep -Eq "VMSHIFT-PROBE link $IFNAME $mac (UP|UNKNOWN)" ||
+    fail "$IFNAME is not up with the machine's MAC $mac"
+  tr -d '\r' < "$log" |
+    grep -Eq "VMSHIFT-PROBE addr $IFNAME 10\.0\.2\.[0-9]+/" ||
+    fail "$IFNAME has no address"
 }

@@ -120,18 +120,5 @@ x () { xmllint --xpath "$1" "$xml"; }
 [ "$(x 'string(/domain/devices/interface/mac/@address)')" = $mac ] ||
   fail "the guest does not have the e1000's MAC $mac"
 
-boot_probe "$disk" qcow2 $mac bios "$tmp/serial.log"
-tr -d '\r' < "$tmp/serial.log" | grep 'VMSHIFT-PROBE' || :
-[ "$(probe_value "$tmp/serial.log" rootuuid)" = "$ROOT_UUID" ] ||
-  fail "the root filesystem is not $ROOT_UUID"
-case $(probe_value "$tmp/serial.log" cmdline) in
-  *"root=UUID=$ROOT_UUID"*) ;;
-  *) fail "the kernel does not find root by UUID" ;;
-esac
-tr -d '\r' < "$tmp/serial.log" |
-  grep -Eq "VMSHIFT-PROBE link $IFNAME $mac (UP|UNKNOWN)" ||
-  fail "$IFNAME is not up with the e1000's MAC $mac"
-tr -d '\r' < "$tmp/serial.log" |
-  grep -Eq "VMSHIFT-PROBE addr $IFNAME 10\.0\.2\.[0-9]+/" ||
-  fail "$IFNAME has no address"
+boots_as_captured "$disk" $mac
 echo "$test_name: OK"
