@@ -10,6 +10,9 @@
 #                       and part_size_N (bytes) and p2v_files (the tree)
 #   capture_args        the p2v capture options reaching that sshd, with
 #                       the receiver's staging in $tmp/recv
+#   run_machine PID LOG WHAT
+#                       waits for the QEMU machine PID to power off
+#                       (\$P2V_TIMEOUT, 1500 s), else shows LOG and fails
 #   boots_as_captured DISK MAC
 #                       the converted BIOS test guest DISK (qcow2) boots
 #                       on virtio: root by UUID ($ROOT_UUID), $IFNAME up
@@ -166,4 +169,15 @@ boots_as_captured ()
   tr -d '\r' < "$log" |
     grep -Eq "VMSHIFT-PROBE addr $IFNAME 10\.0\.2\.[0-9]+/" ||
     fail "$IFNAME has no address"
+}
+
+run_machine ()
+{
+  local pid=$1 log=$2 i timeout=${P2V_TIMEOUT:-1500}
+  for ((i = 0; i < timeout; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 1
+  done
+  tail -n 60 "$log" | tr -d '\r' >&2
+  fail "$3 did not finish within ${timeout}s"
 }

@@ -86,7 +86,6 @@ unset LIBGUESTFS_BACKEND_SETTINGS
 
 # Boot the machine; it powers off when the agent is done.
 log=$tmp/phys.log
-timeout=${P2V_TIMEOUT:-1500}
 qemu-system-x86_64 -accel "$(kvm_or_tcg)" -machine q35 -cpu max -m 1024 \
   -smp 2 -nodefaults -display none -vga none -no-reboot \
   -drive file="$tmp/phys.qcow2",format=qcow2,if=none,id=d0 \
@@ -95,14 +94,7 @@ qemu-system-x86_64 -accel "$(kvm_or_tcg)" -machine q35 -cpu max -m 1024 \
   -serial file:"$log" -serial file:"$tmp/agent.log" &
 qpid=$!
 cleanup_fn "kill $qpid 2>/dev/null"
-for ((i = 0; i < timeout; i++)); do
-  kill -0 $qpid 2>/dev/null || break
-  sleep 1
-done
-if kill -0 $qpid 2>/dev/null; then
-  tail -n 60 "$log" | tr -d '\r' >&2
-  fail "the machine did not finish within ${timeout}s"
-fi
+run_machine $qpid "$log" "the machine"
 alog=$tmp/agent.log
 tr -d '\r' < "$alog" | grep -v '"event": "progress"' || :
 tr -d '\r' < "$alog" | grep -q "VMSHIFT-AGENT rc=0" ||

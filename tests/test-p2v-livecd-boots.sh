@@ -32,7 +32,6 @@ ls -l "$tmp/p2v.iso"
 
 # Boot the LiveCD on the "physical machine"; it powers off when done.
 log=$tmp/livecd.log
-timeout=${P2V_TIMEOUT:-1200}
 qemu-system-x86_64 -accel "$(kvm_or_tcg)" -machine q35 -cpu max -m 1024 \
   -smp 2 -nodefaults -display none -vga none -no-reboot \
   -drive file="$tmp/p2v.iso",format=raw,if=none,id=cd,readonly=on \
@@ -43,14 +42,7 @@ qemu-system-x86_64 -accel "$(kvm_or_tcg)" -machine q35 -cpu max -m 1024 \
   -serial file:"$log" &
 qpid=$!
 cleanup_fn "kill $qpid 2>/dev/null"
-for ((i = 0; i < timeout; i++)); do
-  kill -0 $qpid 2>/dev/null || break
-  sleep 1
-done
-if kill -0 $qpid 2>/dev/null; then
-  tail -n 60 "$log" | tr -d '\r' >&2
-  fail "the LiveCD did not finish within ${timeout}s"
-fi
+run_machine $qpid "$log" "the LiveCD"
 tr -d '\r' < "$log" | grep -E '^p2v' || :
 tr -d '\r' < "$log" | grep -q "captured in" ||
   { tail -n 60 "$log" | tr -d '\r' >&2; fail "the capture did not finish"; }
