@@ -103,6 +103,12 @@ tr -d '\r' < "$alog" | grep -q '"event": "freeze"' ||
   fail "no frozen round"
 tr -d '\r' < "$alog" | grep -q '"event": "done".*"frozen": [1-9]' ||
   fail "the agent froze no filesystem"
+# Round 0 read the live root's used blocks, not the whole 3 GiB disk.
+r0=$(tr -d '\r' < "$alog" |
+  sed -n 's/.*"round": 0,.*"examined": \([0-9]*\).*/\1/p')
+echo "round 0 read $r0 bytes"
+[ -n "$r0" ] && [ "$r0" -lt $((1536 << 20)) ] ||
+  fail "round 0 read $r0 bytes: not just the used blocks"
 [ "$(md5_of "$fx/$VMDK")" = "$before" ] || fail "the fixture changed"
 
 xml=$out/hotguest.xml
