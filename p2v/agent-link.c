@@ -156,7 +156,7 @@ link_fetch_manifest (const struct link_target *t, unsigned index,
       break;
     }
   close (from);
-  if (waitpid (pid, &status, 0) == -1 || !WIFEXITED (status)
+  if (ssh_wait (pid, &status, 0) == -1 || !WIFEXITED (status)
       || WEXITSTATUS (status) != 0) {
     if (r == 0)
       set_error (0, "disk %u: could not fetch the replica's block manifest",
@@ -194,11 +194,11 @@ link_close (struct link *l)
   if (l->pid > 0) {
     int status;
     /* The receiver exits when its stdin ends between rounds. */
-    for (int i = 0; i < 50 && waitpid (l->pid, &status, WNOHANG) == 0; ++i)
+    for (int i = 0; i < 50 && ssh_wait (l->pid, &status, WNOHANG) == 0; ++i)
       usleep (100000);
-    if (waitpid (l->pid, &status, WNOHANG) == 0) {
+    if (ssh_wait (l->pid, &status, WNOHANG) == 0) {
       kill (l->pid, SIGTERM);
-      waitpid (l->pid, &status, 0);
+      ssh_wait (l->pid, &status, 0);
     }
   }
   l->pid = -1;

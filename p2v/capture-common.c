@@ -129,14 +129,14 @@ remote_finish (const struct finish_target *o, const char *name,
     set_error (errno, "sending the machine's description");
     close (to);
     close (from);
-    waitpid (pid, NULL, 0);
+    ssh_wait (pid, NULL, 0);
     return -1;
   }
   close (to);
   while (read (from, buf, sizeof buf) > 0)
     ;
   close (from);
-  if (waitpid (pid, &status, 0) == -1 || !WIFEXITED (status)
+  if (ssh_wait (pid, &status, 0) == -1 || !WIFEXITED (status)
       || WEXITSTATUS (status) != 0) {
     set_error (0, "the conversion on '%s' failed (see above)", o->ssh->host);
     return -1;

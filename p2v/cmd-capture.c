@@ -245,11 +245,51 @@ show_progress (struct sender *s, size_t n, double t0, bool final)
   fprintf (stderr, "\033[K%s", final ? "\n" : "");
 }
 
+/* SIGINT, SIGTERM, SIGHUP: noted, acted on by the main loop. */
+static volatile sig_atomic_t caught;
+
+static void
+on_signal (int sig)
+{
+  caught = sig;
+}
+
+/* Our temporary files: the known_hosts we made, ssh's error files. */
+static void
+remove_tmp (struct capture_options *o, const char *tmpdir, size_t n)
+{
+  if (o->ssh.known_hosts) {
+    unlink (o->ssh.known_hosts);
+    free (o->ssh.known_hosts);
+    o->ssh.known_hosts = NULL;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    char path[64];
+    snprintf (path, sizeof path, "%s/ssh-%zu.err", tmpdir, i);
+    unlink (path);
+  }
+  rmdir (tmpdir);
+}
+
+/* After a signal: what the receiver made durable stays, for --resume;
+ * the ssh connections and our files go, then we die of the signal.
+ */
+static noreturn void
+interrupted (struct capture_options *o, const char *tmpdir, size_t n)
+{
+  ssh_kill_children ();
+  remove_tmp (o, tmpdir, n);
+  signal (caught, SIG_DFL);
+  raise (caught);
+  _exit (EXIT_FAILURE);
+}
+
 int
 cmd_capture (int argc, char **argv)
 {
   struct capture_options o;
   struct finish_target ft;
+  struct sigaction sa = { 0 };
   struct machine m;
   size_t sel[64], n;
   CLEANUP_FREE char *name = NULL, *xml = NULL;
@@ -280,6 +320,11 @@ cmd_capture (int argc, char **argv)
     die ("out of memory");
   if (mkdtemp (tmpdir) == NULL)
     die ("mkdtemp: %m");
+  sigemptyset (&sa.sa_mask);
+  sa.sa_handler = on_signal;
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
   if (o.hostkey && ssh_trust_host (&o.ssh, o.hostkey, tmpdir) == -1) {
     CLEANUP_FREE char *msg = strdup (get_error ());
     rmdir (tmpdir);
@@ -304,6 +349,8 @@ cmd_capture (int argc, char **argv)
     s[i].bwlimit = o.bwlimit / n;
     s[i].tmpdir = tmpdir;
     plan_disk (&s[i]);
+    if (caught)
+      interrupted (&o, tmpdir, n);
   }
   info ("sending '%s' to %s: %zu disk(s)", name, o.ssh.host, n);
   t0 = now_seconds ();
@@ -316,6 +363,8 @@ cmd_capture (int argc, char **argv)
       all &= s[i].finished;
     if (all)
       break;
+    if (caught)
+      interrupted (&o, tmpdir, n);
     show_progress (s, n, t0, false);
     usleep (machine_readable ? 1000000 : 500000);
   }
@@ -359,16 +408,7 @@ cmd_capture (int argc, char **argv)
     first_error = strdup (get_error ());
     failed++;
   }
-  if (o.ssh.known_hosts) {
-    unlink (o.ssh.known_hosts);
-    free (o.ssh.known_hosts);
-  }
-  for (size_t i = 0; i < n; ++i) {
-    char path[64];
-    snprintf (path, sizeof path, "%s/ssh-%zu.err", tmpdir, i);
-    unlink (path);
-  }
-  rmdir (tmpdir);
+  remove_tmp (&o, tmpdir, n);
   machine_clear (&m);
   if (failed)
     die ("%s%s", first_error ? first_error : "the capture failed",

@@ -49,7 +49,7 @@ conn_close (struct conn *c)
     close (c->from);
   if (c->pid > 0) {
     kill (c->pid, SIGTERM);
-    waitpid (c->pid, NULL, 0);
+    ssh_wait (c->pid, NULL, 0);
   }
   c->pid = -1;
   c->to = c->from = -1;

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,48 @@
 #include "ssh.h"
 #include "strbuf.h"
 #include "vector.h"
+
+/* The ssh processes started and not yet waited for, for
+ * ssh_kill_children.
+ */
+#define MAX_CHILDREN 128
+static volatile pid_t children[MAX_CHILDREN];
+static pthread_mutex_t children_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+remember (pid_t pid)
+{
+  pthread_mutex_lock (&children_lock);
+  for (size_t i = 0; i < MAX_CHILDREN; ++i)
+    if (children[i] == 0) {
+      children[i] = pid;
+      break;
+    }
+  pthread_mutex_unlock (&children_lock);
+}
+
+pid_t
+ssh_wait (pid_t pid, int *status, int flags)
+{
+  pid_t r = waitpid (pid, status, flags);
+
+  if (r == pid) {
+    pthread_mutex_lock (&children_lock);
+    for (size_t i = 0; i < MAX_CHILDREN; ++i)
+      if (children[i] == pid)
+        children[i] = 0;
+    pthread_mutex_unlock (&children_lock);
+  }
+  return r;
+}
+
+void
+ssh_kill_children (void)
+{
+  for (size_t i = 0; i < MAX_CHILDREN; ++i)
+    if (children[i] > 0)
+      kill (children[i], SIGTERM);
+}
 
 /* "'it'\''s'": s quoted for a POSIX shell.  Caller frees. */
 static char *
@@ -314,6 +359,7 @@ ssh_spawn (const struct ssh_target *t, const char *const *args, int err_fd,
   close (out[1]);
   *to_fd = in[1];
   *from_fd = out[0];
+  remember (pid);
 out:
   free (cmd.buf);
   /* argv ends with NULL, which free_string_vector skips. */

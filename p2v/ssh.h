@@ -31,4 +31,12 @@ extern int ssh_trust_host (struct ssh_target *t, const char *hostkey,
 extern pid_t ssh_spawn (const struct ssh_target *t, const char *const *args,
                         int err_fd, int *to_fd, int *from_fd);
 
+/* waitpid for an ssh from ssh_spawn (which then forgets it). */
+extern pid_t ssh_wait (pid_t pid, int *status, int flags);
+
+/* SIGTERM to every ssh started and not yet waited for: on the way out
+ * after a signal, so that none outlives its p2v.
+ */
+extern void ssh_kill_children (void);
+
 #endif /* P2V_SSH_H */

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# v2v convert interrupted (SIGINT, then SIGTERM) at random points of its
+# run: each time nothing is left that looks like output (no XML, no
+# disk, no staging directory), no temporary files, no process (the
+# appliance, qemu-nbd) outlives it; the source is unchanged; and the
+# same command then succeeds.
+source "$(dirname "$0")/functions.sh"
+requires qemu-img setsid
+
+fx=$(fixture bios) || fail "no bios fixture"
+# shellcheck disable=SC1091
+. "$fx/fixture.env"
+src=$fx/$VMX
+out=$tmp/out
+mkdir -p "$out" "$tmp/t"
+before=$(md5_of "$fx/$VMX" "$fx/$VMDK")
+
+convert ()
+{
+  TMPDIR=$tmp/t setsid v2v convert "$src" --to kvm -o "$out" -q
+}
+
+RANDOM=$$
+for sig in INT TERM; do
+  at=$((5 + RANDOM % 60))
+  convert > "$tmp/log" 2>&1 &
+  pid=$!
+  for ((i = 0; i < at * 10; i++)); do
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 $pid 2>/dev/null ||
+    { cat "$tmp/log"; fail "the conversion ended before SIG$sig at ${at}s"; }
+  kill -$sig $pid
+  wait $pid 2>/dev/null && fail "the conversion succeeded despite SIG$sig"
+  sleep 3
+  echo "SIG$sig after ${at}s: $(tail -n 1 "$tmp/log")"
+  # Live ones: a zombie nobody reaped yet is gone.
+  left=$(ps -o pid=,stat= -s $pid | awk '$2 !~ /^Z/ { print $1 }' || :)
+  [ -z "$left" ] || { ps -o pid,cmd -p $left; fail "processes outlive v2v"; }
+  [ -z "$(ls -A "$out")" ] || fail "output left after SIG$sig: $(ls -A "$out")"
+  [ -z "$(ls -A "$tmp/t")" ] ||
+    fail "temporary files left after SIG$sig: $(ls -A "$tmp/t")"
+done
+[ "$(md5_of "$fx/$VMX" "$fx/$VMDK")" = "$before" ] || fail "the source changed"
+convert > "$tmp/log" 2>&1 || { cat "$tmp/log"; fail "the conversion failed afterwards"; }
+[ -f "$out/debian-bios.xml" ] && [ -f "$out/debian-bios-sda.qcow2" ] ||
+  fail "no output after the interrupted runs: $(ls -A "$out")"
+[ -z "$(ls -A "$tmp/t")" ] || fail "temporary files left: $(ls -A "$tmp/t")"
+echo "$test_name: OK"
