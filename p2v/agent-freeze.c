@@ -197,6 +197,11 @@ thaw_fds (const struct freeze_set *fs)
     ioctl (fs->fds[i], FITHAW, 0); /* EINVAL if it was not frozen */
 }
 
+/* The handlers freeze_all replaced, restored by thaw_all. */
+static const int caught_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NSIGNALS (sizeof caught_signals / sizeof caught_signals[0])
+static struct sigaction saved[NSIGNALS];
+
 static void
 on_signal (int sig)
 {
@@ -204,8 +209,10 @@ on_signal (int sig)
 
   if (fs)
     thaw_fds (fs);
-  signal (sig, SIG_DFL);
-  raise (sig);
+  for (size_t i = 0; i < NSIGNALS; ++i)
+    if (caught_signals[i] == sig)
+      sigaction (sig, &saved[i], NULL);
+  raise (sig); /* the agent's own handler, or the default */
 }
 
 /* Waits for the agent's "T".  The time limit passing thaws, and it
@@ -274,10 +281,8 @@ freeze_all (struct freeze_set *fs, double max_seconds)
   fs->wd_fd = p[1];
   frozen_set = fs;
   sigemptyset (&sa.sa_mask);
-  sigaction (SIGINT, &sa, NULL);
-  sigaction (SIGTERM, &sa, NULL);
-  sigaction (SIGHUP, &sa, NULL);
-  sigaction (SIGQUIT, &sa, NULL);
+  for (size_t i = 0; i < NSIGNALS; ++i)
+    sigaction (caught_signals[i], &sa, &saved[i]);
   fs->frozen = true;
   for (size_t i = 0; i < fs->n; ++i) {
     if (ioctl (fs->fds[i], FIFREEZE, 0) == 0)
@@ -306,10 +311,8 @@ thaw_all (struct freeze_set *fs)
     return 0;
   thaw_fds (fs);
   frozen_set = NULL;
-  signal (SIGINT, SIG_DFL);
-  signal (SIGTERM, SIG_DFL);
-  signal (SIGHUP, SIG_DFL);
-  signal (SIGQUIT, SIG_DFL);
+  for (size_t i = 0; i < NSIGNALS; ++i)
+    sigaction (caught_signals[i], &saved[i], NULL);
   fs->frozen = false;
   if (fs->wd_fd >= 0) {
     if (write (fs->wd_fd, "T", 1) == -1)

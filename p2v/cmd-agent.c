@@ -406,6 +406,18 @@ report_done (const struct agent_result *res, double t0, bool converted)
         el > 0 ? 100 * cpu / el : 0, ru.ru_maxrss / 1024);
 }
 
+/* Interrupted outside the freeze (agent-freeze.c thaws first within
+ * it): no ssh outlives us; the receiver throws an unfinished round
+ * away, and the state directory stays for the next run.
+ */
+static void
+on_signal (int sig)
+{
+  ssh_kill_children ();
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
 int
 cmd_agent (int argc, char **argv)
 {
@@ -422,6 +434,9 @@ cmd_agent (int argc, char **argv)
 
   parse_options (argc, argv, &c);
   signal (SIGPIPE, SIG_IGN);
+  signal (SIGINT, on_signal);
+  signal (SIGTERM, on_signal);
+  signal (SIGHUP, on_signal);
   if (machine_probe ("", &m) == -1)
     die_error ();
   n = select_disks (&m, c.disks, sel, sizeof sel / sizeof sel[0]);
