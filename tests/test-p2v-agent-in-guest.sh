@@ -41,13 +41,18 @@ install -m 600 "$ssh_id" "$kit/root/agent-id"
 cp "$ssh_hostkey" "$kit/root/conv-host.pub"
 cat > "$kit/opt/vmshift/bin/run-agent" <<EOS
 #!/bin/sh
-# Only on the "physical machine" (an e1000): the service travels with
-# the capture, and must do nothing once converted.
-grep -qs '^DRIVER=e1000\$' /sys/class/net/*/device/uevent || exit 0
+# Only on the "physical machine" (an e1000, PCI 8086:100e, whether its
+# driver is bound yet or not): the service travels with the capture,
+# and must do nothing once converted.
+grep -qs '^PCI_ID=8086:100E\$' /sys/bus/pci/devices/*/uevent || exit 0
 # The second serial port: a getty takes over the console's.
 exec > /dev/ttyS1 2>&1
 # The NIC is not the one the VMware guest's config names: configure it.
-nic=\$(ls /sys/class/net | grep -v '^lo\$' | head -n 1)
+for i in \$(seq 1 60); do
+  nic=\$(ls /sys/class/net | grep -v '^lo\$' | head -n 1)
+  [ -n "\$nic" ] && break
+  sleep 1
+done
 ip link set "\$nic" up
 ip addr add 10.0.2.15/24 dev "\$nic" 2>/dev/null || :
 ip route add default via 10.0.2.2 2>/dev/null || :
