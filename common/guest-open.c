@@ -1,10 +1,14 @@
 /* vmshift: launching and closing the conversion appliance (guest.h). */
 #include <config.h>
 
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "accel.h"
 #include "cleanups.h"
@@ -149,6 +153,49 @@ inspect (struct guest *gs)
   return 0;
 }
 
+/* The open handle's temporary directory, a private one inside $TMPDIR,
+ * so that a signal handler can remove it (guest_emergency_cleanup).
+ */
+static char handle_tmpdir[PATH_MAX];
+
+static int
+private_tmpdir (guestfs_h *g)
+{
+  const char *base = getenv ("TMPDIR");
+  int n;
+
+  n = snprintf (handle_tmpdir, sizeof handle_tmpdir, "%s/vmshift-gfs.XXXXXX",
+                base && *base ? base : "/tmp");
+  if (n < 0 || (size_t) n >= sizeof handle_tmpdir
+      || mkdtemp (handle_tmpdir) == NULL) {
+    set_error (errno, "a temporary directory in '%s'",
+               base && *base ? base : "/tmp");
+    handle_tmpdir[0] = '\0';
+    return -1;
+  }
+  if (guestfs_set_tmpdir (g, handle_tmpdir) == -1) {
+    set_guestfs_error (g, "libguestfs tmpdir");
+    return -1;
+  }
+  return 0;
+}
+
+void
+guest_emergency_cleanup (void)
+{
+  pid_t pid;
+
+  if (handle_tmpdir[0] == '\0')
+    return;
+  pid = fork ();
+  if (pid == 0) {
+    execl ("/bin/rm", "rm", "-rf", handle_tmpdir, (char *) NULL);
+    _exit (127);
+  }
+  if (pid > 0)
+    waitpid (pid, NULL, 0);
+}
+
 int
 guest_launch (struct guest *gs, const struct vm *vm, char *const *overlays,
               const char *const *formats, enum guest_target target,
@@ -166,6 +213,8 @@ guest_launch (struct guest *gs, const struct vm *vm, char *const *overlays,
     set_error (errno, "could not create a libguestfs handle");
     return -1;
   }
+  if (private_tmpdir (g) == -1)
+    return -1;
   guestfs_set_error_handler (g, NULL, NULL);
   if (verbose) {
     guestfs_set_verbose (g, 1);
@@ -250,6 +299,10 @@ guest_close (struct guest *gs)
       r = -1;
     }
     guestfs_close (gs->g);
+  }
+  if (handle_tmpdir[0]) {
+    rmdir (handle_tmpdir); /* libguestfs removed what it put there */
+    handle_tmpdir[0] = '\0';
   }
   free (gs->root);
   free (gs->type);

@@ -83,6 +83,12 @@ extern int guest_fit_disk (struct guest *gs, size_t i, uint64_t new_size);
  */
 extern int guest_close (struct guest *gs);
 
+/* From a signal handler (async-signal-safe): removes the libguestfs
+ * temporary directory of the handle open, if any.  Its appliance goes
+ * by itself: libguestfs's recovery process kills it when we die.
+ */
+extern void guest_emergency_cleanup (void);
+
 /* Records a line for -v output: "step: what was done". */
 extern void guest_note (struct guest *gs, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));

@@ -15,15 +15,16 @@ out=$tmp/out
 mkdir -p "$out" "$tmp/t"
 before=$(md5_of "$fx/$VMX" "$fx/$VMDK")
 
+# exec: $! is v2v itself (setsid does not fork in a background job).
 convert ()
 {
-  TMPDIR=$tmp/t setsid v2v convert "$src" --to kvm -o "$out" -q
+  TMPDIR=$tmp/t exec setsid "$top/v2v/v2v" convert "$src" --to kvm -o "$out"
 }
 
 RANDOM=$$
 for sig in INT TERM; do
-  at=$((5 + RANDOM % 60))
-  convert > "$tmp/log" 2>&1 &
+  at=$((3 + RANDOM % 30))
+  (convert) > "$tmp/log" 2>&1 &
   pid=$!
   for ((i = 0; i < at * 10; i++)); do
     kill -0 $pid 2>/dev/null || break
@@ -43,7 +44,8 @@ for sig in INT TERM; do
     fail "temporary files left after SIG$sig: $(ls -A "$tmp/t")"
 done
 [ "$(md5_of "$fx/$VMX" "$fx/$VMDK")" = "$before" ] || fail "the source changed"
-convert > "$tmp/log" 2>&1 || { cat "$tmp/log"; fail "the conversion failed afterwards"; }
+(convert) > "$tmp/log" 2>&1 ||
+  { cat "$tmp/log"; fail "the conversion failed afterwards"; }
 [ -f "$out/debian-bios.xml" ] && [ -f "$out/debian-bios-sda.qcow2" ] ||
   fail "no output after the interrupted runs: $(ls -A "$out")"
 [ -z "$(ls -A "$tmp/t")" ] || fail "temporary files left: $(ls -A "$tmp/t")"

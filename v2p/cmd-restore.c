@@ -66,6 +66,7 @@ emergency_cleanup (void)
   }
   if (workdir)
     rmdir (workdir);
+  guest_emergency_cleanup ();
 }
 
 static void

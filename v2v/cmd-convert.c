@@ -42,6 +42,7 @@ static void
 on_signal (int sig)
 {
   output_emergency_cleanup (current_output);
+  guest_emergency_cleanup ();
   signal (sig, SIG_DFL);
   raise (sig);
 }
