@@ -347,3 +347,16 @@ freeze_clear (struct freeze_set *fs)
   free (fs->synced_only);
   memset (fs, 0, sizeof *fs);
 }
+
+int
+freeze_sync (const struct agent_disk *disks, size_t n)
+{
+  struct freeze_set fs;
+
+  if (freeze_find (disks, n, &fs) == -1)
+    return -1;
+  for (size_t i = 0; i < fs.n; ++i)
+    syncfs (fs.fds[i]);
+  freeze_clear (&fs);
+  return 0;
+}

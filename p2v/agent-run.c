@@ -118,8 +118,15 @@ static int
 precopy_round (struct agent_disk *disks, size_t n, struct round_io *io,
                struct dirty_tracker *t, int round, struct round_stats *sum)
 {
-  bool traced = t && round > 0 && dirty_take (t) == 0;
   double t0 = now_seconds ();
+  bool traced;
+
+  /* Written back first: the tracker then counts it, and the bitmaps
+   * show it.
+   */
+  if (freeze_sync (disks, n) == -1)
+    return -1;
+  traced = t && round > 0 && dirty_take (t) == 0;
 
   if (t && round > 0 && !traced)
     warning ("block tracing lost events: this round reads every used "

@@ -147,6 +147,12 @@ extern int freeze_all (struct freeze_set *fs, double max_seconds);
 extern int thaw_all (struct freeze_set *fs);
 extern void freeze_clear (struct freeze_set *fs);
 
+/* syncfs on each of those filesystems: what the page cache holds
+ * reaches the disks before a round reads them (and not inside the
+ * freeze).  0 or -1.
+ */
+extern int freeze_sync (const struct agent_disk *disks, size_t n);
+
 /* The whole job (agent-run.c). */
 struct agent_options {
   uint64_t max_dirty; /* bytes */

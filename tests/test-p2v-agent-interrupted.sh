@@ -11,6 +11,7 @@ requires losetup mount setsid
 start_sshd "$tmp/ssh"
 agent_fs 512M
 head -c 200M /dev/urandom > "$tmp/mnt/data.bin"
+sync
 state=$tmp/recv/intr/disk-0.state
 
 # no_leftovers PID: nothing of that agent's session still alive.

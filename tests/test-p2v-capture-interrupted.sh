@@ -21,7 +21,7 @@ for what in INT TERM receiver INT receiver; do
   ms=$((300 + RANDOM % 2500))
   # shellcheck disable=SC2046
   (exec setsid "$top/p2v/p2v" capture $(capture_args) --disks "$loop" \
-     --name intr -o none --bwlimit 25 $resume) > "$tmp/log" 2>&1 &
+     --name intr -o none --bwlimit 10 $resume) > "$tmp/log" 2>&1 &
   pid=$!
   sleep "$(echo "$ms / 1000" | bc -l)"
   kill -0 $pid 2>/dev/null || { cat "$tmp/log"; fail "the capture ended early"; }

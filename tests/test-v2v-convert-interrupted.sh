@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# v2v convert interrupted (SIGINT, then SIGTERM) at random points of its
-# run: each time nothing is left that looks like output (no XML, no
-# disk, no staging directory), no temporary files, no process (the
-# appliance, qemu-nbd) outlives it; the source is unchanged; and the
-# same command then succeeds.
+# v2v convert interrupted (SIGINT, then SIGTERM) at random points of a
+# run (timed first on this machine): each time nothing is left that
+# looks like output (no XML, no disk, no staging directory), no
+# temporary files, no process (the appliance, qemu-nbd) outlives it;
+# the source is unchanged; and the same command then succeeds.
 source "$(dirname "$0")/functions.sh"
 requires qemu-img setsid
 
@@ -21,21 +21,29 @@ convert ()
   TMPDIR=$tmp/t exec setsid "$top/v2v/v2v" convert "$src" --to kvm -o "$out"
 }
 
+# A whole run first: the interruptions fall at random points of its
+# length, whatever this machine's speed (5% to 85% of it).
+start=$(date +%s%N)
+(convert) > "$tmp/log" 2>&1 || { cat "$tmp/log"; fail "the conversion failed"; }
+tenths=$((($(date +%s%N) - start) / 100000000))
+rm -rf "${out:?}"/* "$out"/.v2v-* 2>/dev/null || :
+echo "a whole conversion: $((tenths / 10)).$((tenths % 10)) s"
+
 RANDOM=$$
 for sig in INT TERM; do
-  at=$((3 + RANDOM % 30))
+  at=$((tenths * (5 + RANDOM % 81) / 100))
   (convert) > "$tmp/log" 2>&1 &
   pid=$!
-  for ((i = 0; i < at * 10; i++)); do
+  for ((i = 0; i < at; i++)); do
     kill -0 $pid 2>/dev/null || break
     sleep 0.1
   done
   kill -0 $pid 2>/dev/null ||
-    { cat "$tmp/log"; fail "the conversion ended before SIG$sig at ${at}s"; }
+    { cat "$tmp/log"; fail "the conversion ended before SIG$sig at $at/10 s"; }
   kill -$sig $pid
   wait $pid 2>/dev/null && fail "the conversion succeeded despite SIG$sig"
   sleep 3
-  echo "SIG$sig after ${at}s: $(tail -n 1 "$tmp/log")"
+  echo "SIG$sig after $((at / 10)).$((at % 10)) s: $(tail -n 1 "$tmp/log")"
   # Live ones: a zombie nobody reaped yet is gone.
   left=$(ps -o pid=,stat= -s $pid | awk '$2 !~ /^Z/ { print $1 }' || :)
   [ -z "$left" ] || { ps -o pid,cmd -p $left; fail "processes outlive v2v"; }
