@@ -72,6 +72,18 @@ run (struct guest *gs, const char **argv)
   return 0;
 }
 
+/* udevadm settle in the appliance itself (not the guest's chroot),
+ * through the daemon's debug shell; best effort.
+ */
+static void
+settle (struct guest *gs)
+{
+  char *const extra[] = { (char *) "udevadm settle --timeout=30", NULL };
+  char *out = guestfs_debug (gs->g, "sh", extra);
+
+  free (out);
+}
+
 static bool
 has_dir (struct guest *gs, const char *a, const char *b)
 {
@@ -111,16 +123,20 @@ guest_install_bootloader (struct guest *gs)
   }
   const char *argv[] = { tool, "--target=i386-pc", disk, NULL };
   /* Right after the layout step re-created partitions, grub-install has
-   * been seen (once in a few runs) to mistake the disk for another and
-   * refuse ("cross-disk install"): udev in the appliance was still
-   * re-creating the partitions' nodes.  Once more, after a pause.
+   * been seen (about one run in six) to mistake a partition for a disk
+   * and refuse ("cross-disk install"): udev in the appliance was still
+   * re-creating the partitions' nodes.  So the appliance's udev settles
+   * first, and a refusal is retried after longer pauses.
    */
-  if (run (gs, argv) == -1) {
+  for (unsigned attempt = 0;; ++attempt) {
+    settle (gs);
+    if (run (gs, argv) == 0)
+      break;
+    if (attempt == 3)
+      return -1;
     guest_note (gs, "bootloader-install: retrying after: %s", get_error ());
     clear_error ();
-    sleep (3);
-    if (run (gs, argv) == -1)
-      return -1;
+    sleep (2 + 3 * attempt);
   }
   guest_note (gs, "bootloader-install: %s on %s (BIOS)", tool, disk);
   return 0;
