@@ -10,7 +10,7 @@ RUN="libguestfs-tools linux-image-amd64 qemu-system-x86 qemu-utils ovmf
   libvirt-daemon-system libvirt-clients openssh-client openssh-server
   busybox-static grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools"
 TEST="debootstrap zstd libxml2-utils valgrind python3 fdisk xfsprogs dosfstools
-  cpio procps clang libclang-rt-14-dev"
+  cpio procps bc clang libclang-rt-14-dev"
 BENCH="virt-v2v libnbd-bin time"
 
 missing=
