@@ -122,10 +122,10 @@ manifest_get (int fd, uint64_t first, size_t n, uint8_t *out)
 }
 
 int
-manifest_put (int fd, uint64_t block, const uint8_t entry[MANIFEST_ENTRY])
+manifest_put (int fd, uint64_t first, size_t n, const uint8_t *in)
 {
-  return pwrite_all (fd, entry, MANIFEST_ENTRY,
-                     MANIFEST_HEADER + block * MANIFEST_ENTRY);
+  return pwrite_all (fd, in, n * MANIFEST_ENTRY,
+                     MANIFEST_HEADER + first * MANIFEST_ENTRY);
 }
 
 int

@@ -64,9 +64,8 @@ extern int manifest_write_header (int fd, const struct manifest_header *h);
  */
 extern int manifest_check (int fd, struct manifest_header *h);
 
-/* Entries first .. first+n-1 into out; 0 or -1. */
+/* Entries first .. first+n-1 into out, or from in; 0 or -1. */
 extern int manifest_get (int fd, uint64_t first, size_t n, uint8_t *out);
-extern int manifest_put (int fd, uint64_t block,
-                         const uint8_t entry[MANIFEST_ENTRY]);
+extern int manifest_put (int fd, uint64_t first, size_t n, const uint8_t *in);
 
 #endif /* VMSHIFT_BLOCK_MANIFEST_H */

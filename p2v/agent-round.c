@@ -28,7 +28,7 @@
 
 #define ZSTD_LEVEL 1
 #define PATCH 24 /* block number, entry */
-#define PATCH_BATCH 4096
+#define CHUNK_BLOCKS (P2V_CHUNK_MAX / MANIFEST_MIN_BLOCK) /* per read */
 
 int
 agent_used (struct agent_disk *d, bool notes_ok)
@@ -98,8 +98,10 @@ examine (struct agent_disk *d, struct round_io *io, uint64_t b, uint64_t n,
   uint64_t off = b * d->bs;
   size_t len = n * d->bs > d->size - off ? (size_t) (d->size - off)
                                          : (size_t) (n * d->bs);
-  uint8_t old[MANIFEST_ENTRY * (P2V_CHUNK_MAX / MANIFEST_MIN_BLOCK)];
-  uint8_t patch[PATCH];
+  uint8_t old[MANIFEST_ENTRY * CHUNK_BLOCKS];
+  uint8_t patches[PATCH * CHUNK_BLOCKS]; /* written once, at the end */
+  size_t np = 0;
+  uint64_t run = 0; /* changed blocks before i not yet sent */
   ssize_t got;
 
   /* Without O_DIRECT, the device's cache may hold stale copies of what
@@ -108,7 +110,6 @@ examine (struct agent_disk *d, struct round_io *io, uint64_t b, uint64_t n,
   if (!d->direct)
     posix_fadvise (d->fd, (off_t) off, (off_t) len, POSIX_FADV_DONTNEED);
   got = pread (d->fd, io->raw, len, (off_t) off);
-  uint64_t run = 0; /* changed blocks before i not yet sent */
 
   if (got != (ssize_t) len) {
     set_error (got == -1 ? errno : EIO, "%s: read at byte %" PRIu64, d->label,
@@ -129,12 +130,9 @@ examine (struct agent_disk *d, struct round_io *io, uint64_t b, uint64_t n,
     if (changed) {
       *digest += manifest_term (b + i, e)
                  - manifest_term (b + i, old + i * MANIFEST_ENTRY);
-      put_le64 (patch, b + i);
-      memcpy (patch + 8, e, MANIFEST_ENTRY);
-      if (fd_write_all (d->pfd, patch, sizeof patch) == -1) {
-        set_error (errno, "'%s'", d->patches);
-        return -1;
-      }
+      put_le64 (patches + np * PATCH, b + i);
+      memcpy (patches + np * PATCH + 8, e, MANIFEST_ENTRY);
+      np++;
       run++;
       continue;
     }
@@ -147,6 +145,10 @@ examine (struct agent_disk *d, struct round_io *io, uint64_t b, uint64_t n,
         return -1;
       run = 0;
     }
+  }
+  if (np > 0 && fd_write_all (d->pfd, patches, np * PATCH) == -1) {
+    set_error (errno, "'%s'", d->patches);
+    return -1;
   }
   return 0;
 }
@@ -220,7 +222,7 @@ agent_round_finish (struct agent_disk *d)
   }
   while ((n = pread (d->pfd, batch, sizeof batch, at)) > 0) {
     for (ssize_t i = 0; i + PATCH <= n; i += PATCH)
-      if (manifest_put (d->mfd, get_le64 (batch + i), batch + i + 8) == -1)
+      if (manifest_put (d->mfd, get_le64 (batch + i), 1, batch + i + 8) == -1)
         return -1;
     at += n;
   }

@@ -32,6 +32,7 @@
 #include "p2v-proto.h"
 #include "receive.h"
 
+#define CHUNK_ENTRIES (P2V_CHUNK_MAX / MANIFEST_MIN_BLOCK) /* per frame */
 #define RECORD 16            /* journal record header: offset, length, magic */
 #define REC_DATA 0x4345524au /* "JREC" */
 /* "JCMT": offset is the round, length 1 if final; then the digest. */
@@ -54,23 +55,40 @@ record_encode (uint8_t out[RECORD], uint64_t offset, uint32_t len,
   put_le32 (out + 12, magic);
 }
 
-/* Writes len bytes at offset into the image and their entries into the
- * manifest.  The range is block aligned (the last block may be short).
+/* The manifest entries of len bytes (whole blocks, the last may be
+ * short) into out.
  */
 static void
-apply (struct replica *r, uint64_t offset, const uint8_t *buf, uint32_t len)
+entries (const struct replica *r, const uint8_t *buf, uint32_t len,
+         uint8_t *out)
 {
   uint32_t bs = r->h.block_size;
 
+  for (uint32_t at = 0; at < len; at += bs)
+    manifest_entry (buf + at, len - at < bs ? len - at : bs,
+                    out + at / bs * MANIFEST_ENTRY);
+}
+
+/* Writes len bytes at offset into the image and their entries (ents,
+ * or computed here when NULL) into the manifest.  The range is block aligned
+ * (the last block may be short).
+ */
+static void
+apply (struct replica *r, uint64_t offset, const uint8_t *buf, uint32_t len,
+       const uint8_t *ents)
+{
+  uint8_t own[CHUNK_ENTRIES * MANIFEST_ENTRY];
+  uint32_t bs = r->h.block_size;
+
+  if (ents == NULL) {
+    entries (r, buf, len, own);
+    ents = own;
+  }
   if (pwrite (r->fd, buf, len, (off_t) offset) != (ssize_t) len)
     receive_refuse (r->o, 0, "write at byte %" PRIu64 ": %s", offset,
                     strerror (errno));
-  for (uint32_t at = 0; at < len; at += bs) {
-    uint8_t e[MANIFEST_ENTRY];
-    manifest_entry (buf + at, len - at < bs ? len - at : bs, e);
-    if (manifest_put (r->mfd, (offset + at) / bs, e) == -1)
-      receive_refuse (r->o, 0, "%s", get_error ());
-  }
+  if (manifest_put (r->mfd, offset / bs, (len + bs - 1) / bs, ents) == -1)
+    receive_refuse (r->o, 0, "%s", get_error ());
 }
 
 static void
@@ -148,7 +166,7 @@ replay (struct replica *r)
     len = get_le32 (rec + 8);
     if (pread (r->jfd, r->raw, len, (off_t) (pos + RECORD)) != (ssize_t) len)
       receive_refuse (r->o, 0, "'%s': unreadable", r->journal);
-    apply (r, get_le64 (rec), r->raw, len);
+    apply (r, get_le64 (rec), r->raw, len, NULL);
   }
   sync_replica (r);
   commit_header (r, round + 1, digest);
@@ -200,21 +218,23 @@ open_replica (struct replica *r)
   set_done (r, false);
 }
 
-/* The digest after entries first..first+n-1 take the hashes of buf. */
+/* The digest once the blocks at offset hold buf; their new entries go
+ * to ents.
+ */
 static uint64_t
 digest_after (struct replica *r, uint64_t digest, uint64_t offset,
-              const uint8_t *buf, uint32_t len)
+              const uint8_t *buf, uint32_t len, uint8_t *ents)
 {
+  uint8_t old[CHUNK_ENTRIES * MANIFEST_ENTRY];
   uint32_t bs = r->h.block_size;
+  uint64_t first = offset / bs, n = (len + bs - 1) / bs;
 
-  for (uint32_t at = 0; at < len; at += bs) {
-    uint8_t old[MANIFEST_ENTRY], e[MANIFEST_ENTRY];
-    uint64_t b = (offset + at) / bs;
-    if (manifest_get (r->mfd, b, 1, old) == -1)
-      receive_refuse (r->o, 0, "%s", get_error ());
-    manifest_entry (buf + at, len - at < bs ? len - at : bs, e);
-    digest += manifest_term (b, e) - manifest_term (b, old);
-  }
+  if (manifest_get (r->mfd, first, n, old) == -1)
+    receive_refuse (r->o, 0, "%s", get_error ());
+  entries (r, buf, len, ents);
+  for (uint64_t i = 0; i < n; ++i)
+    digest += manifest_term (first + i, ents + i * MANIFEST_ENTRY)
+              - manifest_term (first + i, old + i * MANIFEST_ENTRY);
   return digest;
 }
 
@@ -241,6 +261,7 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
   const struct receive_options *o = r->o;
   bool direct = r->h.rounds == 0;
   uint64_t digest = r->h.digest, frames = 0, bytes = 0, next = 0;
+  uint8_t ents[CHUNK_ENTRIES * MANIFEST_ENTRY];
   uint8_t rec[RECORD];
   struct p2v_frame fr;
   double t0 = now_seconds ();
@@ -270,9 +291,9 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
     if (fr.clen && fd_read_all (0, payload, fr.clen) == -1)
       abandon (r);
     receive_unpack (o, &fr, payload, r->raw, dz);
-    digest = digest_after (r, digest, fr.offset, r->raw, fr.len);
+    digest = digest_after (r, digest, fr.offset, r->raw, fr.len, ents);
     if (direct)
-      apply (r, fr.offset, r->raw, fr.len);
+      apply (r, fr.offset, r->raw, fr.len, ents);
     else {
       record_encode (rec, fr.offset, fr.len, REC_DATA);
       if (write (r->jfd, rec, RECORD) != RECORD

@@ -81,7 +81,7 @@ create_check_update (void)
   /* Block 1 changes; the header's digest does not follow yet. */
   zero[7] = 1;
   manifest_entry (zero, 4096, got);
-  assert (manifest_put (fd, 1, got) == 0);
+  assert (manifest_put (fd, 1, 1, got) == 0);
   assert (manifest_check (fd, &h) == -1);
   expect_error ("do not match");
   h.digest += manifest_term (1, got) - manifest_term (1, e);
