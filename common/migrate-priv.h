@@ -39,6 +39,7 @@ struct migration {
   char *thread_error;
   bool abort_sent, downtime_set, postcopy_started;
   bool postcopy_switched; /* the switch to post-copy was made */
+  unsigned postcopy_tries;  /* refused switches */
 };
 
 /* migrate-storage.c: before a --copy-storage migration, makes sure the

@@ -351,10 +351,13 @@ steer (struct migration *m, const struct migrate_stats *s,
     m->downtime_set = true;
     virDomainMigrateSetMaxDowntime (m->dom, m->o.max_downtime, 0);
   }
-  /* Like virsh's --postcopy-after-precopy: one full pass first. */
+  /* Like virsh's --postcopy-after-precopy: one full pass first.  A
+   * refused switch is asked again at the next readings (the job may be
+   * between phases).
+   */
   if (m->o.postcopy && !m->postcopy_started && s->iteration >= 2) {
-    m->postcopy_started = true;
     m->postcopy_switched = virDomainMigrateStartPostCopy (m->dom, 0) == 0;
+    m->postcopy_started = m->postcopy_switched || ++m->postcopy_tries >= 5;
   }
 }
 
@@ -372,15 +375,21 @@ poll_job (struct migration *m, migrate_progress_fn progress, void *opaque,
     return -1;
   }
   for (int tick = 0; !thread_done (m); ++tick) {
+    /* Readings twice a second; every 100 ms while a switch to post-copy
+     * waits, as the passes after the first can end within half a second.
+     */
+    bool report = tick % 5 == 4;
+    bool waiting = m->o.postcopy && !m->postcopy_started;
+
     usleep (100000);
     if (cancel && *cancel && !m->abort_sent)
       steer (m, last, cancel);
-    if (tick % 5 != 4 || thread_done (m))
+    if ((!report && !waiting) || thread_done (m))
       continue;
     if (poll_stats (m, &s)) {
       *last = s;
       steer (m, &s, cancel);
-      if (progress)
+      if (progress && report)
         progress (opaque, &s);
     }
   }

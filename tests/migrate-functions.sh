@@ -21,8 +21,8 @@
 #                      "TICK N UPTIME" on the serial console (the file
 #                      $shared/NAME.log) every second, plus DISK (qcow2)
 #                      as vda if given, MIB of memory.  With DIRTY=N set,
-#                      the init also rewrites N MiB of its memory each
-#                      second, as a busy guest does.
+#                      the init also rewrites N MiB of its memory over
+#                      and over, as a busy guest does.
 #   ticks LOG          "COUNT LAST-UPTIME" of the TICK lines in LOG
 #   wait_ticks LOG N   waits (60 s at most) for N more TICK lines
 #   state HOST NAME    the domain's state on HOST ("running", "none")
@@ -118,14 +118,19 @@ mount -t proc proc /proc
 mount -t devtmpfs dev /dev
 mount -t tmpfs -o size=90% tmp /tmp
 mib=$(sed -n 's/.*vmshift.dirty=\([0-9]*\).*/\1/p' /proc/cmdline)
+# Keep memory dirty all the time, as a busy guest does (a pause between
+# rewrites would let a pass of the migration catch up): not zeros, which
+# migration sends as almost nothing.
+if [ "${mib:-0}" -gt 0 ]; then
+  (j=0; while :; do
+     j=$((j + 1))
+     yes "vmshift $j" | head -c "${mib}m" > /tmp/dirty 2>/dev/null
+   done) &
+fi
 i=0
 while :; do
   i=$((i + 1))
   echo "TICK $i $(cut -d' ' -f1 /proc/uptime)" > /dev/ttyS0
-  # Keep memory dirty, as a busy guest does: not zeros, which migration
-  # sends as almost nothing.
-  [ "${mib:-0}" -gt 0 ] &&
-    yes "vmshift $i" | head -c "${mib}m" > /tmp/dirty 2>/dev/null
   sleep 1
 done
 EOF

@@ -21,7 +21,7 @@ A=$(uri a) B=$(uri b)
 
 DIRTY=96 tiny_guest a pc 52:54:00:9c:00:01 512
 wait_ticks "$shared/pc.log" 2
-v2v migrate pc --from "$A" --to "$B" --postcopy --bandwidth 40 \
+v2v migrate pc --from "$A" --to "$B" --postcopy --bandwidth 16 \
   --machine-readable > "$tmp/events" 2> "$tmp/err" ||
   fail "migrate --postcopy failed: $(cat "$tmp/err")"
 grep '"event": "migrated"' "$tmp/events" || fail "no migrated event"
