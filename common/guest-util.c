@@ -20,13 +20,17 @@ set_guestfs_error (guestfs_h *g, const char *path)
   set_error (0, "'%s' in the guest: %s", path, msg ? msg : "failed");
 }
 
-char *
-guest_read_file (struct guest *gs, const char *path, size_t max, bool *exists)
+/* The guest path a read of path reaches: symlinks resolved inside the
+ * guest, and it must be a regular file of at most max bytes (a hostile
+ * guest may point /etc/fstab at /dev/zero or at a sparse file of
+ * terabytes).  *exists as for guest_read_file.  Returns the path for the
+ * caller to free, or NULL.
+ */
+static char *
+checked_path (struct guest *gs, const char *path, size_t max, bool *exists)
 {
-  CLEANUP_FREE char *real = NULL;
   struct guestfs_statns *st;
-  char *buf;
-  size_t size;
+  char *real;
   int64_t fsize;
   bool regular;
 
@@ -40,17 +44,10 @@ guest_read_file (struct guest *gs, const char *path, size_t max, bool *exists)
     set_error (0, "'%s' does not exist in the guest", path);
     return NULL;
   }
-  /* Resolve symlinks inside the guest, then insist on a regular file of
-   * bounded size: a hostile guest may point /etc/fstab anywhere.
-   */
   real = guestfs_realpath (gs->g, path);
-  if (real == NULL) {
+  if (real == NULL || (st = guestfs_lstatns (gs->g, real)) == NULL) {
     set_guestfs_error (gs->g, path);
-    return NULL;
-  }
-  st = guestfs_lstatns (gs->g, real);
-  if (st == NULL) {
-    set_guestfs_error (gs->g, path);
+    free (real);
     return NULL;
   }
   regular = (st->st_mode & 0170000) == 0100000;
@@ -58,13 +55,27 @@ guest_read_file (struct guest *gs, const char *path, size_t max, bool *exists)
   guestfs_free_statns (st);
   if (!regular) {
     set_error (0, "'%s' in the guest is not a regular file", path);
+    free (real);
     return NULL;
   }
   if (fsize < 0 || (uint64_t) fsize > max) {
     set_error (0, "'%s' in the guest is too large (%lld bytes, limit %zu)",
                path, (long long) fsize, max);
+    free (real);
     return NULL;
   }
+  return real;
+}
+
+char *
+guest_read_file (struct guest *gs, const char *path, size_t max, bool *exists)
+{
+  CLEANUP_FREE char *real = checked_path (gs, path, max, exists);
+  char *buf;
+  size_t size;
+
+  if (real == NULL)
+    return NULL;
   buf = guestfs_read_file (gs->g, real, &size);
   if (buf == NULL) {
     set_guestfs_error (gs->g, path);
@@ -82,19 +93,31 @@ guest_read_file (struct guest *gs, const char *path, size_t max, bool *exists)
 char *
 guest_read_binary (struct guest *gs, const char *path, size_t max, size_t *len)
 {
-  char tmpl[] = "/tmp/vmshift-dl-XXXXXX";
-  CLEANUP_CLOSE int fd = mkstemp (tmpl);
+  CLEANUP_FREE char *real = checked_path (gs, path, max, NULL);
+  CLEANUP_FREE char *tmpdir = NULL, *tmpl = NULL;
+  CLEANUP_CLOSE int fd = -1;
   struct stat st;
   char *buf;
   char fdpath[64];
 
-  if (fd == -1) {
+  if (real == NULL)
+    return NULL;
+  /* The copy goes where the handle keeps its files (a private directory
+   * removed even on a signal), never larger than max: the size was
+   * checked first.
+   */
+  if ((tmpdir = guestfs_get_tmpdir (gs->g)) == NULL
+      || asprintf (&tmpl, "%s/dl-XXXXXX", tmpdir) == -1) {
+    set_error (errno, "asprintf");
+    return NULL;
+  }
+  if ((fd = mkstemp (tmpl)) == -1) {
     set_error (errno, "mkstemp");
     return NULL;
   }
   unlink (tmpl);
   snprintf (fdpath, sizeof fdpath, "/dev/fd/%d", fd);
-  if (guestfs_download (gs->g, path, fdpath) == -1) {
+  if (guestfs_download (gs->g, real, fdpath) == -1) {
     set_guestfs_error (gs->g, path);
     return NULL;
   }

@@ -137,8 +137,9 @@ extern char *guest_read_file (struct guest *gs, const char *path, size_t max,
                               bool *exists);
 
 /* Reads a guest file of any content (at most max bytes) through
- * libguestfs' download, for files too large for read_file.  Returns a
- * buffer the caller frees and sets *len, or NULL with the error set.
+ * libguestfs' download, for files too large for read_file; checked as
+ * guest_read_file checks before anything is copied.  Returns a buffer
+ * the caller frees and sets *len, or NULL with the error set.
  */
 extern char *guest_read_binary (struct guest *gs, const char *path, size_t max,
                                 size_t *len);

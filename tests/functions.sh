@@ -14,6 +14,13 @@
 #                            "VMSHIFT-PROBE done"; fails on timeout
 #   probe_value LOG KEY      the value of "VMSHIFT-PROBE KEY=..." in LOG
 #   md5_of FILE...           checksums, to prove a source unchanged
+#   fixture_snapshot FX DIR NAME
+#                            DIR/NAME.vmdk, a delta over fixture FX's disk
+#                            (as VMware writes a snapshot), and
+#                            DIR/NAME.vmx using it, displayName NAME; FX's
+#                            fixture.env must be sourced.  The test's own
+#                            libguestfs is set up to run as the product's
+#                            would here (TCG unless KVM runs guests).
 #   inspect_golden_dir DIR EXT
 #                            golden 'v2v inspect' cases in DIR (see there)
 #   bad WHAT WANT ARGS...    'v2v inspect ARGS' must fail with one error
@@ -153,6 +160,17 @@ probe_value ()
 md5_of ()
 {
   md5sum "$@" | awk '{print $1}' | tr '\n' ' '
+}
+
+fixture_snapshot ()
+{
+  local fx=$1 dir=$2 name=$3
+  qemu-img create -q -f vmdk -b "$fx/$VMDK" -F vmdk "$dir/$name.vmdk"
+  sed -e "s/$VMDK/$name.vmdk/" \
+      -e "s/^displayName = .*/displayName = \"$name\"/" \
+      "$fx/$VMX" > "$dir/$name.vmx"
+  [ "$(kvm_or_tcg)" = tcg ] && export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+  return 0
 }
 
 failures=0

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Guests that cannot be converted safely are refused with a clear error
 # and nothing is written: a filesystem that was not cleanly unmounted
-# (the VM crashed or is running) and a hibernated guest.  Each is a
-# VMware snapshot (a vmdk delta over the fixture's disk, as VMware
-# writes), so this also reads a snapshot chain; the fixture's own disk is
-# never changed.
+# (the VM crashed or is running), a hibernated guest, and a guest whose
+# module index is too large to be real.  Each is a VMware snapshot (a
+# vmdk delta over the fixture's disk, as VMware writes), so this also
+# reads a snapshot chain; the fixture's own disk is never changed.
 source "$(dirname "$0")/functions.sh"
 requires qemu-img guestfish
 
@@ -12,17 +12,11 @@ fx=$(fixture bios)
 # shellcheck disable=SC1091
 . "$fx/fixture.env"
 d=$(scratch)
-export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
-[ "$(kvm_or_tcg)" = kvm ] && unset LIBGUESTFS_BACKEND_SETTINGS
 before=$(md5_of "$fx"/*.vmdk "$fx"/*.vmx)
 
-# snapshot NAME: a delta over the fixture and a .vmx pointing at it.
 snapshot ()
 {
-  qemu-img create -q -f vmdk -b "$fx/debian-bios.vmdk" -F vmdk "$d/$1.vmdk"
-  sed -e "s/debian-bios.vmdk/$1.vmdk/" \
-      -e "s/^displayName = .*/displayName = \"$1\"/" \
-      "$fx/debian-bios.vmx" > "$d/$1.vmx"
+  fixture_snapshot "$fx" "$d" "$1"
 }
 
 expect_refusal ()
@@ -54,6 +48,13 @@ snapshot hibernated
 guestfish --format=vmdk -a "$d/hibernated.vmdk" run : \
   pwrite-device "$SWAPDEV" "S1SUSPEND" 4086 > /dev/null
 expect_refusal hibernated "hibernated"
+
+# A module index the initramfs needs, made an 8 GiB sparse file: refused
+# from its size, before any of it is copied to this host.
+snapshot hugeindex
+guestfish --format=vmdk -a "$d/hugeindex.vmdk" run : mount "$ROOTDEV" / : \
+  truncate-size "/lib/modules/$KERNEL/modules.symbols" 8G > /dev/null
+expect_refusal hugeindex "modules.symbols' in the guest is too large"
 
 [ "$(md5_of "$fx"/*.vmdk "$fx"/*.vmx)" = "$before" ] ||
   fail "the fixture's disk changed"
