@@ -76,18 +76,15 @@ le64 (const uint8_t *p)
  * first, -1 with the error set.
  */
 static int
-read_at (int fd, const char *path, void *buf, size_t len, uint64_t offset)
+read_at (const struct vhd_source *src, void *buf, size_t len, uint64_t offset)
 {
   size_t got = 0;
 
   while (got < len) {
-    ssize_t r = pread (fd, (char *) buf + got, len - got, offset + got);
-    if (r == -1 && errno == EINTR)
-      continue;
-    if (r == -1) {
-      set_error (errno, "read: '%s'", path);
+    ssize_t r
+        = src->read (src->opaque, (char *) buf + got, len - got, offset + got);
+    if (r == -1)
       return -1;
-    }
     if (r == 0)
       return 0;
     got += r;
@@ -96,20 +93,20 @@ read_at (int fd, const char *path, void *buf, size_t len, uint64_t offset)
 }
 
 static int
-read_vhd (int fd, const char *path, uint64_t size, struct vhd_info *info)
+read_vhd (const struct vhd_source *src, struct vhd_info *info)
 {
   uint8_t footer[VHD_FOOTER_SIZE];
   int r = 0;
 
-  if (size >= VHD_FOOTER_SIZE) {
-    r = read_at (fd, path, footer, sizeof footer, 0);
+  if (src->size >= VHD_FOOTER_SIZE) {
+    r = read_at (src, footer, sizeof footer, 0);
     if (r == 1 && memcmp (footer, "conectix", 8) != 0)
-      r = read_at (fd, path, footer, sizeof footer, size - VHD_FOOTER_SIZE);
+      r = read_at (src, footer, sizeof footer, src->size - VHD_FOOTER_SIZE);
   }
   if (r == -1)
     return -1;
   if (r == 0 || memcmp (footer, "conectix", 8) != 0) {
-    set_error (0, "'%s' is not a VHD file (it has no VHD footer)", path);
+    set_error (0, "'%s' is not a VHD file (it has no VHD footer)", src->what);
     return -1;
   }
   info->format = "vpc";
@@ -120,7 +117,7 @@ read_vhd (int fd, const char *path, uint64_t size, struct vhd_info *info)
 
 /* Finds the metadata region in the region table at offset. */
 static int
-vhdx_metadata_region (int fd, const char *path, uint64_t offset,
+vhdx_metadata_region (const struct vhd_source *src, uint64_t offset,
                       uint64_t *region, uint32_t *length)
 {
   CLEANUP_FREE uint8_t *t = malloc (VHDX_TABLE_SIZE);
@@ -131,7 +128,7 @@ vhdx_metadata_region (int fd, const char *path, uint64_t offset,
     set_error (errno, "malloc");
     return -1;
   }
-  r = read_at (fd, path, t, VHDX_TABLE_SIZE, offset);
+  r = read_at (src, t, VHDX_TABLE_SIZE, offset);
   if (r <= 0)
     return r;
   n = le32 (t + 8);
@@ -149,7 +146,7 @@ vhdx_metadata_region (int fd, const char *path, uint64_t offset,
 }
 
 static int
-read_vhdx (int fd, const char *path, struct vhd_info *info)
+read_vhdx (const struct vhd_source *src, struct vhd_info *info)
 {
   CLEANUP_FREE uint8_t *t = NULL;
   uint8_t sig[8], item[8];
@@ -158,21 +155,22 @@ read_vhdx (int fd, const char *path, struct vhd_info *info)
   bool have_params = false, have_size = false;
   int r;
 
-  r = read_at (fd, path, sig, sizeof sig, 0);
+  r = read_at (src, sig, sizeof sig, 0);
   if (r == -1)
     return -1;
   if (r == 0 || memcmp (sig, "vhdxfile", 8) != 0) {
-    set_error (0, "'%s' is not a VHDX file (no 'vhdxfile' signature)", path);
+    set_error (0, "'%s' is not a VHDX file (no 'vhdxfile' signature)",
+               src->what);
     return -1;
   }
-  r = vhdx_metadata_region (fd, path, VHDX_REGION_TABLE_1, &region, &length);
+  r = vhdx_metadata_region (src, VHDX_REGION_TABLE_1, &region, &length);
   if (r == 0)
-    r = vhdx_metadata_region (fd, path, VHDX_REGION_TABLE_2, &region, &length);
+    r = vhdx_metadata_region (src, VHDX_REGION_TABLE_2, &region, &length);
   if (r == -1)
     return -1;
   if (r == 0) {
     set_error (0, "'%s': VHDX file without a metadata region (damaged?)",
-               path);
+               src->what);
     return -1;
   }
 
@@ -181,14 +179,12 @@ read_vhdx (int fd, const char *path, struct vhd_info *info)
     set_error (errno, "malloc");
     return -1;
   }
-  r = length < VHDX_TABLE_SIZE
-          ? 0
-          : read_at (fd, path, t, VHDX_TABLE_SIZE, region);
+  r = length < VHDX_TABLE_SIZE ? 0 : read_at (src, t, VHDX_TABLE_SIZE, region);
   if (r == -1)
     return -1;
   n = le32 (t + 8) >> 16; /* 16 bit entry count after 2 reserved bytes */
   if (r == 0 || memcmp (t, "metadata", 8) != 0 || n > VHDX_MAX_ENTRIES) {
-    set_error (0, "'%s': damaged VHDX metadata table", path);
+    set_error (0, "'%s': damaged VHDX metadata table", src->what);
     return -1;
   }
   for (uint32_t i = 0; i < n; ++i) {
@@ -199,9 +195,8 @@ read_vhdx (int fd, const char *path, struct vhd_info *info)
     if (!params && !size)
       continue;
     if ((uint64_t) le32 (e + 16) + sizeof item > length || le32 (e + 20) < 8
-        || read_at (fd, path, item, sizeof item, region + le32 (e + 16))
-               != 1) {
-      set_error (0, "'%s': damaged VHDX metadata item", path);
+        || read_at (src, item, sizeof item, region + le32 (e + 16)) != 1) {
+      set_error (0, "'%s': damaged VHDX metadata item", src->what);
       return -1;
     }
     if (params) {
@@ -214,7 +209,7 @@ read_vhdx (int fd, const char *path, struct vhd_info *info)
     }
   }
   if (!have_params || !have_size) {
-    set_error (0, "'%s': VHDX metadata without its %s", path,
+    set_error (0, "'%s': VHDX metadata without its %s", src->what,
                have_params ? "virtual disk size" : "file parameters");
     return -1;
   }
@@ -223,9 +218,37 @@ read_vhdx (int fd, const char *path, struct vhd_info *info)
 }
 
 int
+vhd_parse (const struct vhd_source *src, bool vhdx, struct vhd_info *info)
+{
+  memset (info, 0, sizeof *info);
+  return vhdx ? read_vhdx (src, info) : read_vhd (src, info);
+}
+
+struct file {
+  int fd;
+  const char *path;
+};
+
+static ssize_t
+file_read (void *opaque, void *buf, size_t n, uint64_t offset)
+{
+  const struct file *f = opaque;
+  ssize_t r;
+
+  do
+    r = pread (f->fd, buf, n, (off_t) offset);
+  while (r == -1 && errno == EINTR);
+  if (r == -1)
+    set_error (errno, "read: '%s'", f->path);
+  return r;
+}
+
+int
 vhd_read_info (const char *path, struct vhd_info *info)
 {
   CLEANUP_CLOSE int fd = -1;
+  struct file f = { .path = path };
+  struct vhd_source src = { .read = file_read, .opaque = &f, .what = path };
   struct stat st;
 
   memset (info, 0, sizeof *info);
@@ -238,10 +261,12 @@ vhd_read_info (const char *path, struct vhd_info *info)
     set_error (0, "'%s' is not a regular file", path);
     return -1;
   }
+  f.fd = fd;
+  src.size = st.st_size;
   if (ends_with_ci (path, ".vhdx") || ends_with_ci (path, ".avhdx"))
-    return read_vhdx (fd, path, info);
+    return vhd_parse (&src, true, info);
   if (ends_with_ci (path, ".vhd") || ends_with_ci (path, ".avhd"))
-    return read_vhd (fd, path, st.st_size, info);
+    return vhd_parse (&src, false, info);
   set_error (0, "'%s' is not named as a VHD or VHDX file", path);
   return -1;
 }

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct vhd_info {
   const char *format; /* QEMU's name: "vpc" or "vhdx" (static string) */
@@ -33,6 +34,24 @@ struct vhd_info {
  * *info set, or -1 with the error set ("'PATH' is not a VHDX file").
  */
 extern int vhd_read_info (const char *path, struct vhd_info *info);
+
+/* Where vhd_parse reads a file: read reads up to n bytes at offset
+ * into buf and returns the count (0 at the end of the file), or -1 with
+ * the error set; size is the file's size; what names it in errors.
+ */
+struct vhd_source {
+  ssize_t (*read) (void *opaque, void *buf, size_t n, uint64_t offset);
+  void *opaque;
+  uint64_t size;
+  const char *what;
+};
+
+/* The parser vhd_read_info runs once it has opened the file (and
+ * fuzz-vhd.c runs on bytes in memory): reads src as a VHDX file if vhdx,
+ * else as a VHD file.  Same return as vhd_read_info.
+ */
+extern int vhd_parse (const struct vhd_source *src, bool vhdx,
+                      struct vhd_info *info);
 
 /* Is name a Hyper-V disk file name (.vhd, .vhdx, .avhd, .avhdx)? */
 extern bool vhd_is_disk_name (const char *name);

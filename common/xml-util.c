@@ -173,15 +173,21 @@ xml_get_uint64 (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath,
                 const char *what, uint64_t *out)
 {
   CLEANUP_FREE char *s = NULL;
-  const char *p;
-  char *end;
-  uint64_t v;
 
   if (xml_get_string (ctx, node, xpath, &s) == -1)
     return -1;
   if (s == NULL)
     return 0;
-  p = s + strspn (s, " \t\r\n");
+  return xml_parse_uint64 (s, what, out) == 0 ? 1 : -1;
+}
+
+int
+xml_parse_uint64 (const char *s, const char *what, uint64_t *out)
+{
+  const char *p = s + strspn (s, " \t\r\n");
+  char *end;
+  uint64_t v;
+
   errno = 0;
   v = strtoull (p, &end, 10);
   end += strspn (end, " \t\r\n");
@@ -191,7 +197,7 @@ xml_get_uint64 (xmlXPathContextPtr ctx, xmlNodePtr node, const char *xpath,
     return -1;
   }
   *out = v;
-  return 1;
+  return 0;
 }
 
 xmlNodePtr

@@ -50,6 +50,9 @@ extern int xml_get_string (xmlXPathContextPtr ctx, xmlNodePtr node,
 extern int xml_get_uint64 (xmlXPathContextPtr ctx, xmlNodePtr node,
                            const char *xpath, const char *what, uint64_t *out);
 
+/* Parses s as xml_get_uint64 does: 0, or -1 with the error set. */
+extern int xml_parse_uint64 (const char *s, const char *what, uint64_t *out);
+
 /* Evaluates xpath relative to node and returns the result object (the
  * caller frees it with xmlXPathFreeObject); its nodesetval may be NULL
  * or empty.  NULL with the error set on a bad expression.

@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include <libxml/parser.h>
-#include <libxml/xpath.h>
+#include <libxml/xpath.h> /* cleanups.h */
 
 #include "cleanups.h"
 #include "errors.h"
@@ -37,7 +37,6 @@ DEFINE_VECTOR_TYPE (object_vector, struct object);
 
 struct parser {
   const char *what;
-  xmlXPathContextPtr ctx;
   object_vector objects;
 };
 
@@ -51,25 +50,115 @@ struct item {
 
 DEFINE_VECTOR_TYPE (item_vector, struct item);
 
+/* Is n an element named name in no namespace (what an XPath name test
+ * without a prefix matches)?
+ */
+static bool
+is_element (xmlNodePtr n, const char *name)
+{
+  return n->type == XML_ELEMENT_NODE && n->ns == NULL
+         && strcmp ((const char *) n->name, name) == 0;
+}
+
+/* The first child element of parent named name, or NULL. */
+static xmlNodePtr
+child (xmlNodePtr parent, const char *name)
+{
+  for (xmlNodePtr c = parent ? parent->children : NULL; c; c = c->next)
+    if (is_element (c, name))
+      return c;
+  return NULL;
+}
+
+/* Is n's text exactly s?  The usual single text child needs no copy. */
+static bool
+text_is (xmlNodePtr n, const char *s)
+{
+  xmlChar *t;
+  bool eq;
+
+  if (n->children == NULL)
+    return *s == '\0';
+  if (n->children->type == XML_TEXT_NODE && n->children->next == NULL)
+    return strcmp ((const char *) n->children->content, s) == 0;
+  t = xmlNodeGetContent (n);
+  eq = t && strcmp ((const char *) t, s) == 0;
+  xmlFree (t);
+  return eq;
+}
+
+/* The <value> of the first <member> of a <struct> whose <name> is name
+ * (XPath "member[name='NAME']/value", walked by hand: ova.xml lists a
+ * hundred fields per object and an XPath evaluation per field made
+ * parsing quadratic), or NULL.
+ */
+static xmlNodePtr
+member_value (xmlNodePtr fields, const char *name)
+{
+  for (xmlNodePtr m = fields ? fields->children : NULL; m; m = m->next) {
+    bool named = false;
+    xmlNodePtr value = NULL;
+
+    if (!is_element (m, "member"))
+      continue;
+    for (xmlNodePtr c = m->children; c; c = c->next) {
+      if (!named && is_element (c, "name"))
+        named = text_is (c, name);
+      else if (value == NULL && is_element (c, "value"))
+        value = c;
+    }
+    if (named && value)
+      return value;
+  }
+  return NULL;
+}
+
+/* The text of node in *out (NULL if node is NULL), for the caller to
+ * free.  0, or -1 with the error set.
+ */
+static int
+node_text (xmlNodePtr node, char **out)
+{
+  xmlChar *s;
+
+  *out = NULL;
+  if (node == NULL)
+    return 0;
+  s = xmlNodeGetContent (node);
+  if (s == NULL || (*out = strdup ((const char *) s)) == NULL) {
+    set_error (ENOMEM, "out of memory");
+    xmlFree (s);
+    return -1;
+  }
+  xmlFree (s);
+  return 0;
+}
+
 /* The text of field name of an object's fields, or NULL in *out (which
  * the caller frees).
  */
 static int
-field (struct parser *ps, xmlNodePtr fields, const char *name, char **out)
+field (xmlNodePtr fields, const char *name, char **out)
 {
-  char xpath[128];
+  return node_text (member_value (fields, name), out);
+}
 
-  snprintf (xpath, sizeof xpath, "member[name='%s']/value", name);
-  return xml_get_string (ps->ctx, fields, xpath, out);
+/* The text of field inner of the struct in field outer, or NULL. */
+static int
+subfield (xmlNodePtr fields, const char *outer, const char *inner, char **out)
+{
+  xmlNodePtr s = child (member_value (fields, outer), "struct");
+
+  return node_text (member_value (s, inner), out);
 }
 
 /* Is field name "1" or "true"?  (-1 on error.) */
 static int
-field_bool (struct parser *ps, xmlNodePtr fields, const char *name)
+field_bool (xmlNodePtr fields, const char *name)
 {
   CLEANUP_FREE char *s = NULL;
 
-  if (field (ps, fields, name, &s) == -1)
+  if (field (fields, name, &s) == -1)
     return -1;
   return s && (strcmp (s, "1") == 0 || strcasecmp (s, "true") == 0);
 }
@@ -81,24 +170,23 @@ static int
 field_uint (struct parser *ps, const struct object *o, const char *name,
             uint64_t max, uint64_t *out)
 {
-  char xpath[128], what[256];
+  char what[256];
   CLEANUP_FREE char *s = NULL;
   int r;
 
-  if (field (ps, o->fields, name, &s) == -1)
+  if (field (o->fields, name, &s) == -1)
     return -1;
   if (s == NULL || s[strspn (s, " \t\r\n")] == '\0')
     return 0;
-  snprintf (xpath, sizeof xpath, "member[name='%s']/value", name);
   snprintf (what, sizeof what, "'%s': %s '%s' %s", ps->what, o->class, o->id,
             name);
-  r = xml_get_uint64 (ps->ctx, o->fields, xpath, what, out);
-  if (r == 1 && *out > max) {
+  r = xml_parse_uint64 (s, what, out);
+  if (r == 0 && *out > max) {
     set_error (0, "%s: %s is more than %llu", what, s,
                (unsigned long long) max);
     return -1;
   }
-  return r;
+  return r == 0 ? 1 : -1;
 }
 
 /* Ids are short tokens: they name tar directories. */
@@ -130,57 +218,61 @@ free_objects (object_vector *v)
   object_vector_reset (v);
 }
 
+/* Adds the object described by the <struct> node to ps->objects (when
+ * it has a snapshot).  0, or -1 with the error set.
+ */
 static int
-collect_objects (struct parser *ps)
+add_object (struct parser *ps, xmlNodePtr node, size_t n)
 {
-  xmlXPathObjectPtr obj;
-  xmlNodeSetPtr nodes;
+  struct object o = { 0 };
   int ret = 0;
 
-  obj = xml_get_nodes (ps->ctx, NULL,
-                       "/value/struct/member[name='objects']/value/array/"
-                       "data/value/struct");
-  if (obj == NULL)
-    return -1;
-  nodes = obj->nodesetval;
-  if (nodes == NULL || nodes->nodeNr == 0) {
-    set_error (0, "'%s' lists no objects: it is not an XVA's ova.xml",
-               ps->what);
+  if (field (node, "class", &o.class) == -1 || field (node, "id", &o.id) == -1)
+    ret = -1;
+  else if (o.class == NULL || o.id == NULL || !valid_id (o.id)) {
+    set_error (0, "'%s': object %zu has no class or a bad id '%s'", ps->what,
+               n, o.id ? o.id : "");
     ret = -1;
   }
-  for (int i = 0; ret == 0 && nodes && i < nodes->nodeNr; ++i) {
-    struct object o = { 0 };
-    xmlXPathObjectPtr snap;
-
-    if (field (ps, nodes->nodeTab[i], "class", &o.class) == -1
-        || field (ps, nodes->nodeTab[i], "id", &o.id) == -1)
-      ret = -1;
-    else if (o.class == NULL || o.id == NULL || !valid_id (o.id)) {
-      set_error (0, "'%s': object %d has no class or a bad id '%s'", ps->what,
-                 i + 1, o.id ? o.id : "");
+  else {
+    o.fields = child (member_value (node, "snapshot"), "struct");
+    if (o.fields && object_vector_append (&ps->objects, o) == -1) {
+      set_error (errno, "out of memory");
       ret = -1;
     }
-    else {
-      snap = xml_get_nodes (ps->ctx, nodes->nodeTab[i],
-                            "member[name='snapshot']/value/struct");
-      if (snap == NULL)
-        ret = -1;
-      else if (snap->nodesetval && snap->nodesetval->nodeNr > 0) {
-        o.fields = snap->nodesetval->nodeTab[0];
-        if (object_vector_append (&ps->objects, o) == -1) {
-          set_error (errno, "out of memory");
-          ret = -1;
-        }
-        else
-          o.class = o.id = NULL;
-      }
-      xmlXPathFreeObject (snap);
-    }
-    free (o.class);
-    free (o.id);
+    else if (o.fields)
+      o.class = o.id = NULL;
   }
-  xmlXPathFreeObject (obj);
+  free (o.class);
+  free (o.id);
   return ret;
+}
+
+/* Every object of /value/struct/member[name='objects']/value/array/data
+ * /value/struct. */
+static int
+collect_objects (struct parser *ps, xmlNodePtr root)
+{
+  xmlNodePtr data = NULL;
+  size_t n = 0;
+
+  if (is_element (root, "value"))
+    data = child (
+        child (member_value (child (root, "struct"), "objects"), "array"),
+        "data");
+  for (xmlNodePtr v = data ? data->children : NULL; v; v = v->next) {
+    if (!is_element (v, "value"))
+      continue;
+    for (xmlNodePtr s = v->children; s; s = s->next)
+      if (is_element (s, "struct") && add_object (ps, s, ++n) == -1)
+        return -1;
+  }
+  if (n == 0) {
+    set_error (0, "'%s' lists no objects: it is not an XVA's ova.xml",
+               ps->what);
+    return -1;
+  }
+  return 0;
 }
 
 static const struct object *
@@ -205,8 +297,8 @@ find_vm (struct parser *ps)
 
     if (strcmp (o->class, "VM") != 0)
       continue;
-    snap = field_bool (ps, o->fields, "is_a_snapshot");
-    dom0 = field_bool (ps, o->fields, "is_control_domain");
+    snap = field_bool (o->fields, "is_a_snapshot");
+    dom0 = field_bool (o->fields, "is_control_domain");
     if (snap == -1 || dom0 == -1)
       return NULL;
     if (!snap && !dom0)
@@ -221,8 +313,8 @@ is_hvm (struct parser *ps, const struct object *vm, bool *hvm)
 {
   CLEANUP_FREE char *type = NULL, *policy = NULL;
 
-  if (field (ps, vm->fields, "domain_type", &type) == -1
-      || field (ps, vm->fields, "HVM_boot_policy", &policy) == -1)
+  if (field (vm->fields, "domain_type", &type) == -1
+      || field (vm->fields, "HVM_boot_policy", &policy) == -1)
     return -1;
   if (type && strcmp (type, "hvm") == 0)
     *hvm = true;
@@ -243,13 +335,9 @@ get_scalars (struct parser *ps, const struct object *vm, const char *source,
   uint64_t memory = 0, vcpus = 0;
   int r;
 
-  if (field (ps, vm->fields, "name_label", &name) == -1
-      || field (ps, vm->fields, "uuid", &uuid) == -1
-      || xml_get_string (ps->ctx, vm->fields,
-                         "member[name='HVM_boot_params']/value/struct/"
-                         "member[name='firmware']/value",
-                         &fw)
-             == -1)
+  if (field (vm->fields, "name_label", &name) == -1
+      || field (vm->fields, "uuid", &uuid) == -1
+      || subfield (vm->fields, "HVM_boot_params", "firmware", &fw) == -1)
     return -1;
   out->source_type = dup_or_null ("xva");
   out->name
@@ -316,10 +404,10 @@ find_items (struct parser *ps, const struct object *vm, const char *class,
 
     if (strcmp (o->class, class) != 0)
       continue;
-    if (field (ps, o->fields, "VM", &owner) == -1
-        || field (ps, o->fields, order_field, &order) == -1
-        || field (ps, o->fields, "type", &type) == -1
-        || field (ps, o->fields, vbd ? "VDI" : "network", &target) == -1)
+    if (field (o->fields, "VM", &owner) == -1
+        || field (o->fields, order_field, &order) == -1
+        || field (o->fields, "type", &type) == -1
+        || field (o->fields, vbd ? "VDI" : "network", &target) == -1)
       return -1;
     if (owner == NULL || strcmp (owner, vm->id) != 0)
       continue;
@@ -428,11 +516,11 @@ describe_nic (struct parser *ps, const struct item *it, const char *model,
 {
   CLEANUP_FREE char *mac = NULL, *label = NULL, *bridge = NULL;
 
-  if (field (ps, it->obj->fields, "MAC", &mac) == -1)
+  if (field (it->obj->fields, "MAC", &mac) == -1)
     return -1;
   if (it->target
-      && (field (ps, it->target->fields, "name_label", &label) == -1
-          || field (ps, it->target->fields, "bridge", &bridge) == -1))
+      && (field (it->target->fields, "name_label", &label) == -1
+          || field (it->target->fields, "bridge", &bridge) == -1))
     return -1;
   if (mac && *mac) {
     nic->mac = vm_normalize_mac (mac);
@@ -461,10 +549,7 @@ get_nics (struct parser *ps, const struct object *vm, bool hvm, struct vm *out)
   int ret = find_items (ps, vm, "VIF", "device", &items);
 
   if (ret == 0 && hvm) {
-    ret = xml_get_string (ps->ctx, vm->fields,
-                          "member[name='platform']/value/struct/"
-                          "member[name='nic_type']/value",
-                          &nic_type);
+    ret = subfield (vm->fields, "platform", "nic_type", &nic_type);
     model = nic_type && *nic_type ? nic_type : DEFAULT_HVM_NIC;
   }
   for (size_t i = 0; ret == 0 && i < items.len; ++i) {
@@ -487,7 +572,6 @@ xva_parse_ova_xml (const char *buf, size_t len, const char *what,
                    const char *source, struct vm *out, string_vector *refs)
 {
   CLEANUP_XMLFREEDOC xmlDocPtr doc = NULL;
-  CLEANUP_XMLXPATHFREECONTEXT xmlXPathContextPtr ctx = NULL;
   struct parser ps = { .what = what, .objects = empty_vector };
   const struct object *vm;
   bool hvm;
@@ -501,12 +585,8 @@ xva_parse_ova_xml (const char *buf, size_t len, const char *what,
   doc = xml_parse_untrusted (buf, len, what);
   if (doc == NULL)
     return -1;
-  ctx = xml_new_context (doc);
-  if (ctx == NULL)
-    return -1;
-  ps.ctx = ctx;
-  if (collect_objects (&ps) == 0 && (vm = find_vm (&ps)) != NULL
-      && is_hvm (&ps, vm, &hvm) == 0
+  if (collect_objects (&ps, xmlDocGetRootElement (doc)) == 0
+      && (vm = find_vm (&ps)) != NULL && is_hvm (&ps, vm, &hvm) == 0
       && get_scalars (&ps, vm, source, hvm, out) == 0
       && get_disks (&ps, vm, source, hvm, out, refs) == 0
       && get_nics (&ps, vm, hvm, out) == 0)

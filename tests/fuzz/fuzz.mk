@@ -2,13 +2,15 @@
 # Makefile.in).  They are built with clang, ASan and UBSan, against a
 # libcommon of their own in tests/fuzz/obj (never gcc's objects).
 #
-#   make fuzz [FUZZ_SECONDS=60] [FUZZ_JOBS=2] [FUZZ=vmx,ovf]
-#                           fuzz each harness from its seed corpus
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ_JOBS=2] [FUZZ_MIN_RUNS=N] [FUZZ=vmx,ovf]
+#                           fuzz each harness from its seed corpus (for
+#                           at least N runs, if given: run-fuzz.sh)
 #   make check-fuzz-regress replay the corpora and tests/fuzz/regress once
 
 FUZZ_CC = clang
 FUZZ_SECONDS = 60
 FUZZ_JOBS = 2
+FUZZ_MIN_RUNS = 0
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -I. -Icommon -Itests/fuzz -g -O1 $(FUZZ_SAN) \
@@ -39,6 +41,7 @@ fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) \
+	  FUZZ_MIN_RUNS=$(FUZZ_MIN_RUNS) \
 	  tests/fuzz/run-fuzz.sh $(subst $(comma), ,$(FUZZ))
 
 check-fuzz-regress: fuzz-build
