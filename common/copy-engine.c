@@ -36,6 +36,29 @@ set_nbd_error (const char *what)
              nbd_get_error () ? nbd_get_error () : "NBD failed");
 }
 
+/* qemu-nbd failed to start: says why, from qemu-img info on the same
+ * file (qemu-nbd's own message went to stderr, and libnbd only saw the
+ * socket close).  Keeps the NBD error if qemu-img can open it.
+ */
+static void
+explain_open_failure (const char *file, const char *format)
+{
+  const char *argv[] = { "qemu-img", "info", "--force-share", "-f",
+                         format ? format : "raw", file, NULL };
+  const char *prefix = "qemu-img failed: qemu-img: ";
+  CLEANUP_FREE char *nbd = strdup (get_error ());
+
+  if (format == NULL)
+    argv[3] = file, argv[4] = NULL; /* let QEMU probe, as qemu-nbd did */
+  if (run_command (argv) == 0) {
+    if (nbd)
+      set_error (0, "%s", nbd);
+    return;
+  }
+  if (strncmp (get_error (), prefix, strlen (prefix)) == 0)
+    set_error (0, "QEMU cannot open it: %s", get_error () + strlen (prefix));
+}
+
 /* Serves file through qemu-nbd on a private socket (socket activation). */
 static struct nbd_handle *
 open_nbd (const char *file, const char *format, bool readonly)
@@ -62,6 +85,7 @@ open_nbd (const char *file, const char *format, bool readonly)
   if (nbd_add_meta_context (h, LIBNBD_CONTEXT_BASE_ALLOCATION) == -1
       || nbd_connect_systemd_socket_activation (h, (char **) argv) == -1) {
     set_nbd_error (file);
+    explain_open_failure (file, format);
     nbd_close (h);
     return NULL;
   }

@@ -63,18 +63,20 @@ read_at (int fd, const char *path, void *buf, size_t len, off_t offset)
   return 0;
 }
 
-/* A qcow or qcow2 backing file must exist (relative names are relative
- * to the image's directory).
+/* The backing file a qcow or qcow2 header names, in *full (relative
+ * names are relative to the image's directory), or NULL if it names
+ * none.  It must exist.  0, or -1 with the error set.
  */
 static int
-check_backing (int fd, const char *path, const unsigned char *hdr)
+backing_path (int fd, const char *path, const unsigned char *hdr, char **full)
 {
   uint64_t offset = be64 (hdr + 8);
   uint32_t len = be32 (hdr + 16);
-  CLEANUP_FREE char *dir = NULL, *full = NULL;
+  CLEANUP_FREE char *dir = NULL;
   char name[PATH_MAX];
   struct stat st;
 
+  *full = NULL;
   if (offset == 0)
     return 0;
   if (len == 0 || len >= sizeof name || offset > INT64_MAX) {
@@ -91,14 +93,76 @@ check_backing (int fd, const char *path, const unsigned char *hdr)
   dir = source_dir (path);
   if (dir == NULL)
     return -1;
-  full = path_join (dir, name);
-  if (full == NULL)
+  *full = path_join (dir, name);
+  if (*full == NULL)
     return -1;
-  if (stat (full, &st) == -1) {
-    set_error (errno, "'%s': backing file '%s'", path, full);
+  if (stat (*full, &st) == -1) {
+    set_error (errno, "'%s': backing file '%s'", path, *full);
+    free (*full);
+    *full = NULL;
     return -1;
   }
   return 0;
+}
+
+/* Is hdr (32 bytes) a qcow or qcow2 header? */
+static bool
+is_qcow (const unsigned char *hdr)
+{
+  uint32_t version = be32 (hdr + 4);
+
+  return memcmp (hdr, "QFI\xfb", 4) == 0 && version >= 1 && version <= 3;
+}
+
+int
+image_check_chain (const char *path)
+{
+  struct {
+    dev_t dev;
+    ino_t ino;
+  } seen[IMAGE_MAX_CHAIN];
+  CLEANUP_FREE char *cur = strdup (path);
+  unsigned char hdr[32];
+
+  if (cur == NULL) {
+    set_error (errno, "strdup");
+    return -1;
+  }
+  for (int depth = 0;; ++depth) {
+    CLEANUP_CLOSE int fd = -1;
+    struct stat st;
+    char *next;
+
+    fd = open (cur, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd == -1 || fstat (fd, &st) == -1) {
+      set_error (errno, "could not open '%s'", cur);
+      return -1;
+    }
+    for (int i = 0; i < depth; ++i)
+      if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino) {
+        set_error (0, "'%s': its backing chain loops back to '%s'", path, cur);
+        return -1;
+      }
+    if (pread (fd, hdr, sizeof hdr, 0) != (ssize_t) sizeof hdr
+        || !is_qcow (hdr))
+      return 0; /* not qcow: QEMU reads this base itself */
+    if (depth == IMAGE_MAX_CHAIN) {
+      set_error (0,
+                 "'%s': its backing chain is longer than %d images; "
+                 "flatten it first (qemu-img convert, or qemu-img commit "
+                 "of the oldest snapshots)",
+                 path, IMAGE_MAX_CHAIN);
+      return -1;
+    }
+    seen[depth].dev = st.st_dev;
+    seen[depth].ino = st.st_ino;
+    if (backing_path (fd, cur, hdr, &next) == -1)
+      return -1;
+    if (next == NULL)
+      return 0;
+    free (cur);
+    cur = next;
+  }
 }
 
 int
@@ -137,14 +201,13 @@ image_capacity (const char *path, const char *format, uint64_t *capacity)
     if (read_at (fd, path, hdr, 32, 0) == -1)
       return -1;
     version = be32 (hdr + 4);
-    if (memcmp (hdr, "QFI\xfb", 4) != 0
-        || (strcmp (format, "qcow") == 0 ? version != 1
-                                         : version < 2 || version > 3)) {
+    if (!is_qcow (hdr)
+        || (strcmp (format, "qcow") == 0 ? version != 1 : version < 2)) {
       set_error (0, "'%s' is not a %s image", path, format);
       return -1;
     }
     *capacity = be64 (hdr + 24);
-    return check_backing (fd, path, hdr);
+    return image_check_chain (path);
   }
   if (strcmp (format, "vhd") == 0) {
     if (end < 512 || read_at (fd, path, hdr, 512, end - 512) == -1

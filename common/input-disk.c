@@ -33,6 +33,7 @@
 #include "cleanups.h"
 #include "copy-engine.h"
 #include "errors.h"
+#include "image-info.h"
 #include "input.h"
 #include "partition-table.h"
 #include "vm.h"
@@ -207,6 +208,9 @@ disk_describe (struct input *in, struct vm *out)
 
   if (head == NULL)
     goto nomem;
+  /* Before QEMU opens the chain (each image in it costs it memory). */
+  if (image_check_chain (d->path) == -1)
+    return -1;
   if (image_read_head (d->path, d->format, head, PTABLE_HEAD_BYTES, &size)
       == -1) {
     prefix_error ("'%s' (as %s)", d->path, d->format);

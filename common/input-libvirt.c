@@ -291,7 +291,8 @@ check_disk (struct input *in, const struct libvirt_input *h,
   }
   if (disk_file_exists (in->source, src->target, d->path) == -1)
     return -1;
-  if (image_capacity (d->path, "raw", &size) == -1) {
+  if (image_capacity (d->path, "raw", &size) == -1
+      || image_check_chain (d->path) == -1) {
     prefix_error ("'%s': disk '%s'", in->source, src->target);
     return -1;
   }
