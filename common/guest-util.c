@@ -45,7 +45,21 @@ checked_path (struct guest *gs, const char *path, size_t max, bool *exists)
     return NULL;
   }
   real = guestfs_realpath (gs->g, path);
-  if (real == NULL || (st = guestfs_lstatns (gs->g, real)) == NULL) {
+  if (real == NULL) {
+    char *target;
+
+    set_guestfs_error (gs->g, path);
+    target = guestfs_readlink (gs->g, path);
+    if (target)
+      set_error (0,
+                 "'%s' in the guest is a symlink to '%s', which is not a "
+                 "file in the guest",
+                 path, target);
+    free (target);
+    return NULL;
+  }
+  st = guestfs_lstatns (gs->g, real);
+  if (st == NULL) {
     set_guestfs_error (gs->g, path);
     free (real);
     return NULL;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Guests that cannot be converted safely are refused with a clear error
 # and nothing is written: a filesystem that was not cleanly unmounted
-# (the VM crashed or is running), a hibernated guest, and a guest whose
-# module index is too large to be real.  Each is a VMware snapshot (a
+# (the VM crashed or is running), a hibernated guest, a guest whose
+# module index is too large to be real, and one whose /etc/fstab is a
+# symlink out of the guest (to /proc/self/environ).  Each is a VMware snapshot (a
 # vmdk delta over the fixture's disk, as VMware writes), so this also
 # reads a snapshot chain; the fixture's own disk is never changed.
 source "$(dirname "$0")/functions.sh"
@@ -55,6 +56,14 @@ snapshot hugeindex
 guestfish --format=vmdk -a "$d/hugeindex.vmdk" run : mount "$ROOTDEV" / : \
   truncate-size "/lib/modules/$KERNEL/modules.symbols" 8G > /dev/null
 expect_refusal hugeindex "modules.symbols' in the guest is too large"
+
+# /etc/fstab pointing out of the guest: it names the symlink, and
+# nothing of this host is read in its place.
+snapshot fstablink
+guestfish --format=vmdk -a "$d/fstablink.vmdk" run : mount "$ROOTDEV" / : \
+  mv /etc/fstab /etc/fstab.real : ln-s /proc/self/environ /etc/fstab
+expect_refusal fstablink \
+  "'/etc/fstab' in the guest is a symlink to '/proc/self/environ', which is not a file in the guest"
 
 [ "$(md5_of "$fx"/*.vmdk "$fx"/*.vmx)" = "$before" ] ||
   fail "the fixture's disk changed"
