@@ -173,6 +173,39 @@ fixture_snapshot ()
   return 0
 }
 
+# signal_at_random SIG TENTHS CLEANUP FN: runs the function FN (which
+# execs the command, so that $! is the command) in the background,
+# logging to $tmp/log, and sends it SIG at a random point between 5% and
+# 85% of TENTHS tenths of a second (a whole run's length, timed first).
+# A run that ends before that (it was faster than the timed one) must
+# have succeeded: CLEANUP (a function) then clears its output and the
+# next try aims within its own length; three tries.  Sets sig_pid and
+# sig_at (tenths of a second).
+signal_at_random ()
+{
+  local sig=$1 tenths=$2 cleanup=$3 fn=$4 try i start
+  for try in 1 2 3; do
+    sig_at=$((tenths * (5 + RANDOM % 81) / 100))
+    start=$(date +%s%N)
+    ("$fn") > "$tmp/log" 2>&1 &
+    sig_pid=$!
+    for ((i = 0; i < sig_at; i++)); do
+      kill -0 $sig_pid 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 $sig_pid 2>/dev/null; then
+      kill -"$sig" $sig_pid
+      return 0
+    fi
+    wait $sig_pid ||
+      { cat "$tmp/log"; fail "a run ended before SIG$sig at $sig_at/10 s, and failed"; }
+    tenths=$((($(date +%s%N) - start) / 100000000))
+    echo "a run ended before SIG$sig at $sig_at/10 s, in $tenths/10 s: again"
+    "$cleanup"
+  done
+  fail "three runs ended before SIG$sig"
+}
+
 failures=0
 
 # bad WHAT WANT ARGS...: the command ($bad_cmd, default 'v2v inspect')

@@ -42,20 +42,22 @@ echo "a whole restore: $((tenths / 10)).$((tenths % 10)) s"
 blank_ends "$disk" && fail "the restored disk has no partition table"
 whole=$(md5_of "$disk")
 
+# After a run that ended before its signal: no new image, and the disk
+# as that run left it.
+cleared ()
+{
+  rm -f "$tmp/new.img"
+  whole=$(md5_of "$disk")
+}
+restore_new () { restore "$tmp/new.img"; }
+restore_disk () { restore "$disk"; }
+
 RANDOM=$$
 for sig in INT TERM; do
-  at=$((tenths * (5 + RANDOM % 81) / 100))
-  target=$disk
-  [ $sig = INT ] && target=$tmp/new.img
-  (restore "$target") > "$tmp/log" 2>&1 &
-  pid=$!
-  for ((i = 0; i < at; i++)); do
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 $pid 2>/dev/null ||
-    { cat "$tmp/log"; fail "the restore ended before SIG$sig at $at/10 s"; }
-  kill -$sig $pid
+  target=$disk fn=restore_disk
+  [ $sig = INT ] && target=$tmp/new.img fn=restore_new
+  signal_at_random $sig $tenths cleared $fn
+  pid=$sig_pid at=$sig_at
   wait $pid 2>/dev/null && fail "the restore succeeded despite SIG$sig"
   sleep 3
   echo "SIG$sig after $((at / 10)).$((at % 10)) s: $(tail -n 1 "$tmp/log")"

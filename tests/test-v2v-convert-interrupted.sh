@@ -21,26 +21,23 @@ convert ()
   TMPDIR=$tmp/t exec setsid "$top/v2v/v2v" convert "$src" --to kvm -o "$out"
 }
 
+clear_output ()
+{
+  rm -rf "${out:?}"/* "$out"/.v2v-* 2>/dev/null || :
+}
+
 # A whole run first: the interruptions fall at random points of its
 # length, whatever this machine's speed (5% to 85% of it).
 start=$(date +%s%N)
 (convert) > "$tmp/log" 2>&1 || { cat "$tmp/log"; fail "the conversion failed"; }
 tenths=$((($(date +%s%N) - start) / 100000000))
-rm -rf "${out:?}"/* "$out"/.v2v-* 2>/dev/null || :
+clear_output
 echo "a whole conversion: $((tenths / 10)).$((tenths % 10)) s"
 
 RANDOM=$$
 for sig in INT TERM; do
-  at=$((tenths * (5 + RANDOM % 81) / 100))
-  (convert) > "$tmp/log" 2>&1 &
-  pid=$!
-  for ((i = 0; i < at; i++)); do
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 $pid 2>/dev/null ||
-    { cat "$tmp/log"; fail "the conversion ended before SIG$sig at $at/10 s"; }
-  kill -$sig $pid
+  signal_at_random $sig $tenths clear_output convert
+  pid=$sig_pid at=$sig_at
   wait $pid 2>/dev/null && fail "the conversion succeeded despite SIG$sig"
   sleep 3
   echo "SIG$sig after $((at / 10)).$((at % 10)) s: $(tail -n 1 "$tmp/log")"
