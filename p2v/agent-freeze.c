@@ -174,11 +174,15 @@ freeze_find (const struct agent_disk *disks, size_t n, struct freeze_set *fs)
   fs->n = paths.len;
   fs->paths = paths.ptr;
   fs->fds = malloc ((fs->n ? fs->n : 1) * sizeof *fs->fds);
+  fs->devs = malloc ((fs->n ? fs->n : 1) * sizeof *fs->devs);
   fs->synced_only = calloc (fs->n ? fs->n : 1, sizeof *fs->synced_only);
-  if (fs->fds == NULL || fs->synced_only == NULL) {
+  fs->snapshotted = calloc (fs->n ? fs->n : 1, sizeof *fs->snapshotted);
+  if (fs->fds == NULL || fs->devs == NULL || fs->synced_only == NULL
+      || fs->snapshotted == NULL) {
     set_error (errno, "out of memory");
     return -1;
   }
+  memcpy (fs->devs, seen, fs->n * sizeof *fs->devs);
   for (size_t i = 0; i < fs->n; ++i) {
     fs->fds[i] = open (fs->paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fs->fds[i] == -1) {
@@ -194,7 +198,8 @@ static void
 thaw_fds (const struct freeze_set *fs)
 {
   for (size_t i = fs->n; i-- > 0;)
-    ioctl (fs->fds[i], FITHAW, 0); /* EINVAL if it was not frozen */
+    if (!fs->snapshotted[i])
+      ioctl (fs->fds[i], FITHAW, 0); /* EINVAL if it was not frozen */
 }
 
 /* The handlers freeze_all replaced, restored by thaw_all. */
@@ -285,7 +290,7 @@ freeze_all (struct freeze_set *fs, double max_seconds)
     sigaction (caught_signals[i], &sa, &saved[i]);
   fs->frozen = true;
   for (size_t i = 0; i < fs->n; ++i) {
-    if (ioctl (fs->fds[i], FIFREEZE, 0) == 0)
+    if (fs->snapshotted[i] || ioctl (fs->fds[i], FIFREEZE, 0) == 0)
       continue;
     /* vfat (an ESP) cannot be frozen: synced, it is captured as is. */
     if (errno == EOPNOTSUPP && syncfs (fs->fds[i]) == 0) {
@@ -344,7 +349,9 @@ freeze_clear (struct freeze_set *fs)
     free (fs->paths[i]);
   free (fs->paths);
   free (fs->fds);
+  free (fs->devs);
   free (fs->synced_only);
+  free (fs->snapshotted);
   memset (fs, 0, sizeof *fs);
 }
 

@@ -109,11 +109,13 @@ examine (struct agent_disk *d, struct round_io *io, uint64_t b, uint64_t n,
    */
   if (!d->direct)
     posix_fadvise (d->fd, (off_t) off, (off_t) len, POSIX_FADV_DONTNEED);
-  got = pread (d->fd, io->raw, len, (off_t) off);
+  got = d->snap ? snapshot_pread (d->snap, d->index, d->fd, io->raw, len, off)
+                : pread (d->fd, io->raw, len, (off_t) off);
 
   if (got != (ssize_t) len) {
-    set_error (got == -1 ? errno : EIO, "%s: read at byte %" PRIu64, d->label,
-               off);
+    set_error (got == -1 ? errno : EIO, "%s: read at byte %" PRIu64 "%s",
+               d->label, off,
+               d->snap ? " (through an LVM snapshot: did it fill up?)" : "");
     return -1;
   }
   st->examined += len;
@@ -154,17 +156,24 @@ examine (struct agent_disk *d, struct round_io *io, uint64_t b, uint64_t n,
 }
 
 int
-agent_round_send (struct agent_disk *d, struct round_io *io,
-                  struct round_stats *st)
+agent_round_begin (struct agent_disk *d, struct round_stats *st)
 {
-  uint64_t per_read = P2V_CHUNK_MAX / d->bs, digest = d->digest;
-  double t0 = now_seconds ();
-
   memset (st, 0, sizeof *st);
+  d->next_digest = d->digest;
   if (ftruncate (d->pfd, 0) == -1 || lseek (d->pfd, 0, SEEK_SET) == -1) {
     set_error (errno, "'%s'", d->patches);
     return -1;
   }
+  return 0;
+}
+
+int
+agent_round_send (struct agent_disk *d, struct round_io *io,
+                  struct round_stats *st)
+{
+  uint64_t per_read = P2V_CHUNK_MAX / d->bs, digest = d->next_digest;
+  double t0 = now_seconds ();
+  uint64_t wire0 = st->wire;
   for (uint64_t b = bitmap_next_set (&d->want, 0); b < d->nblocks;) {
     uint64_t end = bitmap_next_clear (&d->want, b);
     for (; b < end; b += per_read) {
@@ -174,11 +183,11 @@ agent_round_send (struct agent_disk *d, struct round_io *io,
       if (io->deadline > 0 && now_seconds () > io->deadline)
         return -2;
       if (io->deadline == 0)
-        bw_throttle (t0, st->wire, io->bwlimit);
+        bw_throttle (t0, st->wire - wire0, io->bwlimit);
     }
     b = bitmap_next_set (&d->want, end);
   }
-  st->seconds = now_seconds () - t0;
+  st->seconds += now_seconds () - t0;
   d->next_digest = digest;
   return 0;
 }

@@ -13,6 +13,7 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,8 +87,11 @@ report (int round, bool final, const struct round_stats *sum, double seconds,
               sum->wire, sum->frames, seconds);
     event ("round", fields);
     if (final) {
-      snprintf (fields, sizeof fields, "\"seconds\": %.3f, \"started\": %.3f",
-                res->freeze_seconds, res->frozen_at);
+      snprintf (fields, sizeof fields,
+                "\"seconds\": %.3f, \"started\": %.3f, \"frozen\": %zu, "
+                "\"snapshots\": %zu, \"snapshot_seconds\": %.3f",
+                res->freeze_seconds, res->frozen_at, res->frozen,
+                res->snapshots, res->snapshot_seconds);
       event ("freeze", fields);
     }
     return;
@@ -99,6 +103,9 @@ report (int round, bool final, const struct round_stats *sum, double seconds,
   if (final)
     info ("%zu filesystem(s) frozen for %.3f s", res->frozen,
           res->freeze_seconds);
+  if (final && res->snapshots)
+    info ("%zu filesystem(s) read from LVM snapshots, taken in %.3f s",
+          res->snapshots, res->snapshot_seconds);
 }
 
 /* For the tests of the watchdog and the freeze limit only: holds the
@@ -137,7 +144,8 @@ precopy_round (struct agent_disk *disks, size_t n, struct round_io *io,
     if (agent_used (&disks[i], true) == -1)
       return -1;
     choose (&disks[i], round == 0, traced);
-    if (agent_round_send (&disks[i], io, &st) == -1
+    if (agent_round_begin (&disks[i], &st) == -1
+        || agent_round_send (&disks[i], io, &st) == -1
         || agent_round_commit (&disks[i], false, &st) == -1
         || agent_round_finish (&disks[i]) == -1)
       return -1;
@@ -147,13 +155,123 @@ precopy_round (struct agent_disk *disks, size_t n, struct round_io *io,
   return 0;
 }
 
-/* The frozen round: read and send frozen, thaw, then commit. */
+/* Per disk, the blocks read from LVM snapshots and the PVs' metadata
+ * areas (agent-snapshot.c).
+ */
+struct snap_blocks {
+  struct bitmap lv[64], meta[64];
+  size_t n;
+};
+
+static int
+snap_blocks_init (struct snap_blocks *b, const struct snapshot_set *ss,
+                  const struct agent_disk *disks, size_t n)
+{
+  b->n = 0;
+  if (ss->n == 0)
+    return 0;
+  for (; b->n < n; ++b->n) {
+    if (bitmap_init (&b->lv[b->n], disks[b->n].nblocks) == -1)
+      return -1;
+    if (bitmap_init (&b->meta[b->n], disks[b->n].nblocks) == -1) {
+      bitmap_free (&b->lv[b->n]);
+      return -1;
+    }
+    snapshot_blocks (ss, &disks[b->n], (unsigned) b->n, &b->lv[b->n],
+                     &b->meta[b->n]);
+  }
+  return 0;
+}
+
+static void
+snap_blocks_free (struct snap_blocks *b)
+{
+  for (size_t i = 0; i < b->n; ++i) {
+    bitmap_free (&b->lv[i]);
+    bitmap_free (&b->meta[i]);
+  }
+  b->n = 0;
+}
+
+/* Frozen (or snapshotted): each disk's want but the snapshots' blocks. */
+static int
+frozen_pass (struct agent_disk *disks, size_t n, struct round_io *io,
+             bool traced, const struct snap_blocks *b, struct round_stats *st)
+{
+  for (size_t i = 0; i < n; ++i) {
+    int r;
+    if (agent_used (&disks[i], false) == -1)
+      return -1;
+    choose (&disks[i], false, traced);
+    if (b->n) {
+      bitmap_and_not (&disks[i].want, &b->lv[i]);
+      bitmap_and_not (&disks[i].want, &b->meta[i]);
+    }
+    if (agent_round_begin (&disks[i], &st[i]) == -1)
+      return -1;
+    r = agent_round_send (&disks[i], io, &st[i]);
+    if (r != 0)
+      return r;
+  }
+  return 0;
+}
+
+/* Thawed: the snapshotted LVs' blocks from the snapshots; then, once
+ * they are removed, the PVs' metadata areas, which no longer name them.
+ * Each disk's want ends as the whole round's, for account ().
+ */
+static int
+snapshot_passes (struct agent_disk *disks, size_t n, struct round_io *io,
+                 bool traced, struct snapshot_set *ss,
+                 const struct snap_blocks *b, struct round_stats *st)
+{
+  int r = 0;
+
+  for (size_t i = 0; r == 0 && i < b->n; ++i) {
+    choose (&disks[i], false, traced);
+    bitmap_and (&disks[i].want, &b->lv[i]);
+    disks[i].snap = ss;
+    r = agent_round_send (&disks[i], io, &st[i]);
+    disks[i].snap = NULL;
+  }
+  snapshot_drop (ss);
+  for (size_t i = 0; r == 0 && i < b->n; ++i) {
+    bitmap_copy (&disks[i].want, &b->meta[i]);
+    r = agent_round_send (&disks[i], io, &st[i]);
+    choose (&disks[i], false, traced);
+    bitmap_or (&disks[i].want, &b->meta[i]);
+  }
+  return r;
+}
+
+static void
+warn_synced_only (const struct freeze_set *fs)
+{
+  for (size_t i = 0; i < fs->n; ++i)
+    if (fs->synced_only[i]) {
+      CLEANUP_FREE char *msg = NULL;
+      if (asprintf (&msg,
+                    "'%s' cannot be frozen (vfat): synced and "
+                    "captured as it was",
+                    fs->paths[i])
+          != -1)
+        warning (msg);
+    }
+}
+
+/* The final round.  Filesystems on LVs with room in their VG are
+ * snapshotted (frozen only for lvcreate's switch), the others frozen;
+ * read and send the frozen blocks, thaw, read the snapshots, then
+ * commit.
+ */
 static int
 final_round (struct agent_disk *disks, size_t n, struct round_io *io,
              struct dirty_tracker *t, const struct agent_options *o, int round,
              struct agent_result *res)
 {
   struct freeze_set fs;
+  struct snapshot_set ss;
+  struct snap_blocks blocks = { .n = 0 };
   struct round_stats sum = { 0 }, st[64];
   double t0, thawed;
   struct timespec wall;
@@ -162,16 +280,31 @@ final_round (struct agent_disk *disks, size_t n, struct round_io *io,
 
   if (freeze_find (disks, n, &fs) == -1)
     return -1;
-  res->frozen = fs.n;
-  for (size_t i = 0; i < fs.n; ++i)
-    debug ("freezing %s", fs.paths[i]);
-  io_priority (IOPRIO_CLASS_BE);
-  clock_gettime (CLOCK_REALTIME, &wall);
-  res->frozen_at = wall.tv_sec + wall.tv_nsec / 1e9;
-  t0 = now_seconds ();
-  if (freeze_all (&fs, o->max_freeze) == -1) {
+  if (snapshot_plan (disks, n, &fs, &ss) == -1) {
     freeze_clear (&fs);
     return -1;
+  }
+  /* The image's moment: the first snapshot, or else the freeze. */
+  clock_gettime (CLOCK_REALTIME, &wall);
+  res->frozen_at = wall.tv_sec + wall.tv_nsec / 1e9;
+  snapshot_take (&ss, &fs, disks[0].direct);
+  if (snap_blocks_init (&blocks, &ss, disks, n) == -1) {
+    set_error (errno, "out of memory");
+    snapshot_drop (&ss);
+    freeze_clear (&fs);
+    return -1;
+  }
+  res->frozen = fs.n - ss.n;
+  res->snapshots = ss.n;
+  res->snapshot_seconds = ss.seconds;
+  for (size_t i = 0; i < fs.n; ++i)
+    debug ("%s %s", fs.snapshotted[i] ? "snapshotted" : "freezing",
+           fs.paths[i]);
+  io_priority (IOPRIO_CLASS_BE);
+  t0 = now_seconds ();
+  if (freeze_all (&fs, o->max_freeze) == -1) {
+    r = -1;
+    goto out;
   }
   io->deadline
       = t0 + o->max_freeze - (o->max_freeze > 4 ? 1 : o->max_freeze / 4);
@@ -179,14 +312,8 @@ final_round (struct agent_disk *disks, size_t n, struct round_io *io,
   traced = t && dirty_take (t) == 0;
   if (now_seconds () > io->deadline)
     r = -2; /* freezing alone took too long */
-  for (size_t i = 0; r == 0 && i < n; ++i) {
-    if (agent_used (&disks[i], false) == -1) {
-      r = -1;
-      break;
-    }
-    choose (&disks[i], false, traced);
-    r = agent_round_send (&disks[i], io, &st[i]);
-  }
+  if (r == 0)
+    r = frozen_pass (disks, n, io, traced, &blocks, st);
   if (thaw_all (&fs) == -1 && r == 0)
     r = -1;
   thawed = now_seconds ();
@@ -199,35 +326,31 @@ final_round (struct agent_disk *disks, size_t n, struct round_io *io,
                "the replica keeps the last round (lower --max-dirty, or "
                "raise --max-freeze)",
                o->max_freeze);
-  if (r != 0) {
-    freeze_clear (&fs);
-    return -1;
-  }
+  if (r == 0)
+    r = snapshot_passes (disks, n, io, traced, &ss, &blocks, st);
+  if (r != 0)
+    goto out;
   if (t && !traced)
     warning ("block tracing lost events: the frozen round read every used "
              "block");
-  for (size_t i = 0; i < fs.n; ++i)
-    if (fs.synced_only[i]) {
-      CLEANUP_FREE char *msg = NULL;
-      if (asprintf (&msg,
-                    "'%s' cannot be frozen (vfat): synced and "
-                    "captured as it was",
-                    fs.paths[i])
-          != -1)
-        warning (msg);
-    }
-  freeze_clear (&fs);
-  for (size_t i = 0; i < n; ++i)
+  warn_synced_only (&fs);
+  for (size_t i = 0; r == 0 && i < n; ++i)
     if (agent_round_commit (&disks[i], true, &st[i]) == -1
         || agent_round_finish (&disks[i]) == -1)
-      return -1;
-  for (size_t i = 0; i < n; ++i)
+      r = -1;
+  for (size_t i = 0; r == 0 && i < n; ++i)
     account (&disks[i], traced, &st[i], &sum);
-  report (round, true, &sum, now_seconds () - t0, res);
-  res->examined += sum.examined;
-  res->changed += sum.changed;
-  res->wire += sum.wire;
-  return 0;
+  if (r == 0) {
+    report (round, true, &sum, now_seconds () - t0, res);
+    res->examined += sum.examined;
+    res->changed += sum.changed;
+    res->wire += sum.wire;
+  }
+out:
+  snap_blocks_free (&blocks);
+  snapshot_drop (&ss);
+  freeze_clear (&fs);
+  return r == 0 ? 0 : -1;
 }
 
 int

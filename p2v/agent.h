@@ -64,6 +64,7 @@ struct agent_disk {
   uint64_t next_digest;    /* after the round being sent */
   struct link link;
   struct bitmap used, want, carry, examined;
+  const struct snapshot_set *snap; /* read through it, when set */
 };
 
 /* What a round did on one disk. */
@@ -84,9 +85,12 @@ struct round_io {
   double deadline;  /* now_seconds () past which the round gives up, or 0 */
 };
 
-/* Reads the blocks in d->want and sends the changed ones.  0; -1 with
- * the error set; -2 when io->deadline passed (close the link: the
- * receiver throws the round away).
+/* Starts a round on d: st zeroed, no block examined yet.  0 or -1. */
+extern int agent_round_begin (struct agent_disk *d, struct round_stats *st);
+/* Reads the blocks in d->want and sends the changed ones, adding to st;
+ * a round may send several disjoint wants.  0; -1 with the error set;
+ * -2 when io->deadline passed (close the link: the receiver throws the
+ * round away).
  */
 extern int agent_round_send (struct agent_disk *d, struct round_io *io,
                              struct round_stats *st);
@@ -126,8 +130,10 @@ extern void dirty_stop (struct dirty_tracker *t);
 struct freeze_set {
   char **paths;
   int *fds;
+  dev_t *devs;
   size_t n;
   bool *synced_only; /* cannot be frozen (vfat): synced instead */
+  bool *snapshotted; /* an LVM snapshot was taken: not frozen */
   bool frozen;
   pid_t watchdog;
   int wd_fd;
@@ -147,6 +153,61 @@ extern int freeze_all (struct freeze_set *fs, double max_seconds);
 extern int thaw_all (struct freeze_set *fs);
 extern void freeze_clear (struct freeze_set *fs);
 
+/* LVM snapshots instead of freezing (agent-snapshot.c). */
+struct lv_extent {
+  unsigned disk;    /* index in the captured disks */
+  uint64_t at, len; /* bytes on that disk */
+  uint64_t lv_at;   /* where they begin in the LV */
+};
+
+struct snapshot {
+  char *vg, *lv, *name; /* the origin VG/LV; the snapshot's name */
+  const char *mount;
+  size_t fs_index; /* in the freeze_set */
+  uint64_t size;   /* of its copy-on-write store */
+  int fd;          /* the snapshot device, read-only */
+  struct lv_extent *ext;
+  size_t next;
+};
+
+struct snapshot_set {
+  struct snapshot *s;
+  size_t n;
+  struct lv_extent meta[64]; /* the PVs' labels and metadata areas */
+  size_t nmeta;
+  double seconds; /* taking them */
+};
+
+/* Picks the filesystems of fs to snapshot: on an LV laid out linearly
+ * on the captured disks, in a VG with room.  None is no error: without
+ * lvm, or with no room, the round freezes.  0, or -1 (out of memory).
+ */
+extern int snapshot_plan (const struct agent_disk *disks, size_t n,
+                          struct freeze_set *fs, struct snapshot_set *ss);
+/* lvcreate --snapshot for each; marks fs->snapshotted.  One that fails
+ * is dropped with a warning (that filesystem is frozen instead).
+ */
+extern void snapshot_take (struct snapshot_set *ss, struct freeze_set *fs,
+                           bool direct);
+/* Async-signal-safe: lvremove of every snapshot not yet removed (the
+ * agent's signal handlers).
+ */
+extern void snapshot_remove_now (void);
+/* lvremove, and frees. */
+extern void snapshot_remove (struct snapshot *s);
+extern void snapshot_drop (struct snapshot_set *ss);
+/* For disk (index disk): lv gets the blocks read from the snapshots,
+ * meta the PVs' metadata areas, read once they are removed.
+ */
+extern void snapshot_blocks (const struct snapshot_set *ss,
+                             const struct agent_disk *d, unsigned disk,
+                             struct bitmap *lv, struct bitmap *meta);
+/* pread of disk (index disk, fd) with the snapshotted LVs' bytes read
+ * from their snapshots.
+ */
+extern ssize_t snapshot_pread (const struct snapshot_set *ss, unsigned disk,
+                               int fd, void *buf, size_t len, uint64_t off);
+
 /* syncfs on each of those filesystems: what the page cache holds
  * reaches the disks before a round reads them (and not inside the
  * freeze).  0 or -1.
@@ -165,9 +226,11 @@ struct agent_options {
 
 struct agent_result {
   int rounds;
-  double freeze_seconds; /* the final round's window */
-  double frozen_at;      /* when it began, seconds since the epoch */
-  size_t frozen;         /* filesystems frozen */
+  double freeze_seconds;   /* the final round's window */
+  double frozen_at;        /* when it began, seconds since the epoch */
+  size_t frozen;           /* filesystems frozen */
+  size_t snapshots;        /* filesystems read from LVM snapshots instead */
+  double snapshot_seconds; /* taking those snapshots */
   uint64_t examined, changed, wire;
 };
 

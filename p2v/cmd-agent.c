@@ -391,10 +391,12 @@ report_done (const struct agent_result *res, double t0, bool converted)
     char fields[512];
     snprintf (fields, sizeof fields,
               "\"rounds\": %d, \"freeze_seconds\": %.3f, \"frozen\": %zu, "
+              "\"snapshots\": %zu, "
               "\"examined\": %" PRIu64 ", \"changed\": %" PRIu64
               ", \"wire\": %" PRIu64 ", \"seconds\": %.3f, \"cpu_seconds\": "
               "%.3f, \"max_rss_kib\": %ld, \"converted\": %s",
-              res->rounds, res->freeze_seconds, res->frozen, res->examined,
+              res->rounds, res->freeze_seconds, res->frozen, res->snapshots,
+              res->examined,
               res->changed, res->wire, el, cpu, ru.ru_maxrss,
               converted ? "true" : "false");
     event ("done", fields);
@@ -407,13 +409,15 @@ report_done (const struct agent_result *res, double t0, bool converted)
 }
 
 /* Interrupted outside the freeze (agent-freeze.c thaws first within
- * it): no ssh outlives us; the receiver throws an unfinished round
- * away, and the state directory stays for the next run.
+ * it): no ssh outlives us, nor an LVM snapshot; the receiver throws an
+ * unfinished round away, and the state directory stays for the next
+ * run.
  */
 static void
 on_signal (int sig)
 {
   ssh_kill_children ();
+  snapshot_remove_now ();
   signal (sig, SIG_DFL);
   raise (sig);
 }

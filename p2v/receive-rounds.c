@@ -24,6 +24,7 @@
 
 #include <zstd.h>
 
+#include "bitmap.h"
 #include "block-manifest.h"
 #include "byte-order.h"
 #include "cleanups.h"
@@ -260,7 +261,9 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
 {
   const struct receive_options *o = r->o;
   bool direct = r->h.rounds == 0;
-  uint64_t digest = r->h.digest, frames = 0, bytes = 0, next = 0;
+  uint64_t digest = r->h.digest, frames = 0, bytes = 0;
+  uint32_t bs = r->h.block_size;
+  struct bitmap seen;
   uint8_t ents[CHUNK_ENTRIES * MANIFEST_ENTRY];
   uint8_t rec[RECORD];
   struct p2v_frame fr;
@@ -270,6 +273,8 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
    * is applied.
    */
   set_done (r, false);
+  if (bitmap_init (&seen, (o->size + bs - 1) / bs) == -1)
+    receive_refuse (o, 0, "%s", get_error ());
   if (!direct) {
     r->jfd = open (r->journal, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (r->jfd == -1)
@@ -282,12 +287,17 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
       receive_refuse (o, frames, "%s", get_error ());
     if (fr.type == P2V_COMMIT)
       break;
-    /* In order, block aligned, each block at most once a round. */
-    if (fr.type != P2V_DATA || fr.index != frames || fr.offset < next
-        || fr.offset % r->h.block_size != 0
-        || (fr.len % r->h.block_size != 0 && fr.offset + fr.len != o->size))
+    /* Numbered in order, block aligned, each block at most once a
+     * round (in any order: a final round with LVM snapshots sends their
+     * blocks after the others').
+     */
+    if (fr.type != P2V_DATA || fr.index != frames || fr.offset % bs != 0
+        || (fr.len % bs != 0 && fr.offset + fr.len != o->size)
+        || bitmap_next_set (&seen, fr.offset / bs)
+               < (fr.offset + fr.len + bs - 1) / bs)
       receive_refuse (o, frames, "frame %" PRIu64 " out of place", fr.index);
-    next = fr.offset + fr.len;
+    bitmap_set_range (&seen, fr.offset / bs,
+                      (fr.offset + fr.len + bs - 1) / bs - fr.offset / bs);
     if (fr.clen && fd_read_all (0, payload, fr.clen) == -1)
       abandon (r);
     receive_unpack (o, &fr, payload, r->raw, dz);
@@ -302,6 +312,7 @@ receive_round (struct replica *r, uint8_t *head, uint8_t *payload,
     }
     bytes += fr.len;
   }
+  bitmap_free (&seen);
   if (fr.index != frames || fr.offset != r->h.rounds || fr.hash != digest) {
     if (r->jfd >= 0)
       unlink (r->journal);
