@@ -276,27 +276,10 @@ take_trimmed (xmlChar *s, char **out)
   return 0;
 }
 
-/* The text of element n (NULL if n is NULL) in *out. */
-static int
-get_text (xmlNodePtr n, char **out)
-{
-  xmlChar *s;
-
-  *out = NULL;
-  if (n == NULL)
-    return 0;
-  s = xmlNodeGetContent (n);
-  if (s == NULL) {
-    set_error (ENOMEM, "xmlNodeGetContent");
-    return -1;
-  }
-  return take_trimmed (s, out);
-}
-
 static int
 child_text (xmlNodePtr parent, const char *name, char **out)
 {
-  return get_text (first_child (parent, name), out);
+  return xml_text (first_child (parent, name), out);
 }
 
 /* The attribute of n called name, in any namespace; NULL if none. */

@@ -225,15 +225,23 @@ xml_child (xmlNodePtr parent, const char *name)
 }
 
 int
+xml_content (xmlNodePtr node, char **out)
+{
+  *out = NULL;
+  if (node == NULL)
+    return 0;
+  return take_string (xmlNodeGetContent (node), "xmlNodeGetContent", out);
+}
+
+int
 xml_text (xmlNodePtr node, char **out)
 {
   size_t start, len;
 
-  *out = NULL;
-  if (node == NULL)
-    return 0;
-  if (take_string (xmlNodeGetContent (node), "xmlNodeGetContent", out) == -1)
+  if (xml_content (node, out) == -1)
     return -1;
+  if (*out == NULL)
+    return 0;
   start = strspn (*out, " \t\r\n");
   len = strlen (*out + start);
   while (len > 0 && strchr (" \t\r\n", (*out)[start + len - 1]))

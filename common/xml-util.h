@@ -71,12 +71,14 @@ extern xmlNodePtr xml_root_named (xmlDocPtr doc, const char *name,
  *
  * xml_child: the first element child of parent named name, compared
  * without regard to case (Hyper-V writes GUID names in either), or NULL.
+ * xml_content: node's text as it is, in *out (NULL if node is NULL).
  * xml_text: node's text, blanks trimmed, in *out (NULL if node is NULL).
  * xml_attr: node's attribute name in *out (NULL if it has none).
  * The strings are the caller's to free.  0, or -1 with the error set
  * (out of memory).
  */
 extern xmlNodePtr xml_child (xmlNodePtr parent, const char *name);
+extern int xml_content (xmlNodePtr node, char **out);
 extern int xml_text (xmlNodePtr node, char **out);
 extern int xml_attr (xmlNodePtr node, const char *name, char **out);
 

@@ -113,34 +113,13 @@ member_value (xmlNodePtr fields, const char *name)
   return NULL;
 }
 
-/* The text of node in *out (NULL if node is NULL), for the caller to
- * free.  0, or -1 with the error set.
- */
-static int
-node_text (xmlNodePtr node, char **out)
-{
-  xmlChar *s;
-
-  *out = NULL;
-  if (node == NULL)
-    return 0;
-  s = xmlNodeGetContent (node);
-  if (s == NULL || (*out = strdup ((const char *) s)) == NULL) {
-    set_error (ENOMEM, "out of memory");
-    xmlFree (s);
-    return -1;
-  }
-  xmlFree (s);
-  return 0;
-}
-
 /* The text of field name of an object's fields, or NULL in *out (which
  * the caller frees).
  */
 static int
 field (xmlNodePtr fields, const char *name, char **out)
 {
-  return node_text (member_value (fields, name), out);
+  return xml_content (member_value (fields, name), out);
 }
 
 /* The text of field inner of the struct in field outer, or NULL. */
@@ -149,7 +128,7 @@ subfield (xmlNodePtr fields, const char *outer, const char *inner, char **out)
 {
   xmlNodePtr s = child (member_value (fields, outer), "struct");
 
-  return node_text (member_value (s, inner), out);
+  return xml_content (member_value (s, inner), out);
 }
 
 /* Is field name "1" or "true"?  (-1 on error.) */

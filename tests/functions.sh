@@ -206,6 +206,23 @@ signal_at_random ()
   fail "three runs ended before SIG$sig"
 }
 
+# interrupted_cleanly SIG WHAT: the run signal_at_random interrupted
+# failed, and 3 s later no process of its session lives on and its
+# TMPDIR, $tmp/t, is empty.
+interrupted_cleanly ()
+{
+  local sig=$1 what=$2 left
+  wait $sig_pid 2>/dev/null && fail "the $what succeeded despite SIG$sig"
+  sleep 3
+  echo "SIG$sig after $((sig_at / 10)).$((sig_at % 10)) s: $(tail -n 1 "$tmp/log")"
+  # Live ones: a zombie nobody reaped yet is gone.
+  left=$(ps -o pid=,stat= -s $sig_pid | awk '$2 !~ /^Z/ { print $1 }' || :)
+  [ -z "$left" ] ||
+    { ps -o pid,cmd -p $left; fail "processes outlive the $what"; }
+  [ -z "$(ls -A "$tmp/t")" ] ||
+    fail "temporary files left after SIG$sig: $(ls -A "$tmp/t")"
+}
+
 failures=0
 
 # bad WHAT WANT ARGS...: the command ($bad_cmd, default 'v2v inspect')

@@ -57,15 +57,7 @@ for sig in INT TERM; do
   target=$disk fn=restore_disk
   [ $sig = INT ] && target=$tmp/new.img fn=restore_new
   signal_at_random $sig $tenths cleared $fn
-  pid=$sig_pid at=$sig_at
-  wait $pid 2>/dev/null && fail "the restore succeeded despite SIG$sig"
-  sleep 3
-  echo "SIG$sig after $((at / 10)).$((at % 10)) s: $(tail -n 1 "$tmp/log")"
-  # Live ones: a zombie nobody reaped yet is gone.
-  left=$(ps -o pid=,stat= -s $pid | awk '$2 !~ /^Z/ { print $1 }' || :)
-  [ -z "$left" ] || { ps -o pid,cmd -p $left; fail "processes outlive v2p"; }
-  [ -z "$(ls -A "$tmp/t")" ] ||
-    fail "temporary files left after SIG$sig: $(ls -A "$tmp/t")"
+  interrupted_cleanly $sig restore
   if [ $sig = INT ]; then
     [ ! -e "$target" ] || fail "a new image file was left after SIG$sig"
   elif [ "$(md5_of "$disk")" = "$whole" ]; then

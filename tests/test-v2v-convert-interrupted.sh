@@ -37,16 +37,8 @@ echo "a whole conversion: $((tenths / 10)).$((tenths % 10)) s"
 RANDOM=$$
 for sig in INT TERM; do
   signal_at_random $sig $tenths clear_output convert
-  pid=$sig_pid at=$sig_at
-  wait $pid 2>/dev/null && fail "the conversion succeeded despite SIG$sig"
-  sleep 3
-  echo "SIG$sig after $((at / 10)).$((at % 10)) s: $(tail -n 1 "$tmp/log")"
-  # Live ones: a zombie nobody reaped yet is gone.
-  left=$(ps -o pid=,stat= -s $pid | awk '$2 !~ /^Z/ { print $1 }' || :)
-  [ -z "$left" ] || { ps -o pid,cmd -p $left; fail "processes outlive v2v"; }
+  interrupted_cleanly $sig conversion
   [ -z "$(ls -A "$out")" ] || fail "output left after SIG$sig: $(ls -A "$out")"
-  [ -z "$(ls -A "$tmp/t")" ] ||
-    fail "temporary files left after SIG$sig: $(ls -A "$tmp/t")"
 done
 [ "$(md5_of "$fx/$VMX" "$fx/$VMDK")" = "$before" ] || fail "the source changed"
 (convert) > "$tmp/log" 2>&1 ||

@@ -95,12 +95,38 @@ test_parse (void)
   xmlFreeDoc (doc);
 }
 
+/* xml_content keeps the text as it is; xml_text trims its blanks; both
+ * give NULL for no node.
+ */
+static void
+test_text (void)
+{
+  static const char xml[] = "<d><a> x y\n</a><b/></d>";
+  xmlDocPtr doc = xml_parse_untrusted (xml, sizeof xml - 1, "text.xml");
+  xmlNodePtr root = xmlDocGetRootElement (doc);
+  char *s;
+
+  assert (xml_content (xml_child (root, "a"), &s) == 0);
+  assert (strcmp (s, " x y\n") == 0);
+  free (s);
+  assert (xml_text (xml_child (root, "a"), &s) == 0);
+  assert (strcmp (s, "x y") == 0);
+  free (s);
+  assert (xml_text (xml_child (root, "b"), &s) == 0);
+  assert (strcmp (s, "") == 0);
+  free (s);
+  assert (xml_content (NULL, &s) == 0 && s == NULL);
+  assert (xml_text (xml_child (root, "c"), &s) == 0 && s == NULL);
+  xmlFreeDoc (doc);
+}
+
 int
 main (void)
 {
   assert (mkdtemp (tmpdir) != NULL);
   test_peek ();
   test_parse ();
+  test_text ();
   test_remove_dir (tmpdir);
   xmlCleanupParser ();
   clear_error ();
