@@ -245,6 +245,8 @@ struct dirty_tracker *
 dirty_start (struct agent_disk *disks, size_t n)
 {
   struct dirty_tracker *t = calloc (1, sizeof *t);
+  sigset_t block, old;
+  bool started;
 
   if (t == NULL) {
     set_error (errno, "out of memory");
@@ -271,7 +273,16 @@ dirty_start (struct agent_disk *disks, size_t n)
     dirty_stop (t);
     return NULL;
   }
-  if (pthread_create (&t->thread, NULL, reader, t) != 0) {
+  /* The agent's signal handlers run in its main thread only. */
+  sigemptyset (&block);
+  sigaddset (&block, SIGINT);
+  sigaddset (&block, SIGTERM);
+  sigaddset (&block, SIGHUP);
+  sigaddset (&block, SIGQUIT);
+  pthread_sigmask (SIG_BLOCK, &block, &old);
+  started = pthread_create (&t->thread, NULL, reader, t) == 0;
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (!started) {
     set_error (0, "pthread_create failed");
     close (t->pipe_fd);
     t->pipe_fd = -1;

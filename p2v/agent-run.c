@@ -225,7 +225,7 @@ snapshot_passes (struct agent_disk *disks, size_t n, struct round_io *io,
                  bool traced, struct snapshot_set *ss,
                  const struct snap_blocks *b, struct round_stats *st)
 {
-  int r = 0;
+  int r = b->n ? snapshot_open (ss, disks[0].direct) : 0;
 
   for (size_t i = 0; r == 0 && i < b->n; ++i) {
     choose (&disks[i], false, traced);
@@ -234,7 +234,9 @@ snapshot_passes (struct agent_disk *disks, size_t n, struct round_io *io,
     r = agent_round_send (&disks[i], io, &st[i]);
     disks[i].snap = NULL;
   }
-  snapshot_drop (ss);
+  /* Still there, it would be in the metadata read next. */
+  if (snapshot_drop (ss) == -1 && r == 0)
+    r = -1;
   for (size_t i = 0; r == 0 && i < b->n; ++i) {
     bitmap_copy (&disks[i].want, &b->meta[i]);
     r = agent_round_send (&disks[i], io, &st[i]);
@@ -287,9 +289,10 @@ final_round (struct agent_disk *disks, size_t n, struct round_io *io,
   /* The image's moment: the first snapshot, or else the freeze. */
   clock_gettime (CLOCK_REALTIME, &wall);
   res->frozen_at = wall.tv_sec + wall.tv_nsec / 1e9;
-  snapshot_take (&ss, &fs, disks[0].direct);
+  snapshot_take (&ss, &fs);
   if (snap_blocks_init (&blocks, &ss, disks, n) == -1) {
     set_error (errno, "out of memory");
+    snap_blocks_free (&blocks);
     snapshot_drop (&ss);
     freeze_clear (&fs);
     return -1;

@@ -44,13 +44,18 @@
 #define SNAP_PREFIX "vmshift-agent-"
 #define MIN_COW (64ull << 20) /* a smaller room is no room */
 #define MAX_SEGMENTS 256
+#define LVM_FIELDS 7 /* in each report */
 #define REPORT_MAX (4u << 20)
 
 /* The live snapshots, for snapshot_remove_now (a signal handler):
  * "VG/NAME" each, and lvm's absolute path.
  */
 #define MAX_LIVE 64
-static char live[MAX_LIVE][NAME_MAX * 2 + 2];
+static struct {
+  char name[NAME_MAX * 2 + 2];
+  volatile int fd; /* the agent's, closed first: lvremove refuses an
+                      open LV */
+} live[MAX_LIVE];
 static volatile sig_atomic_t nlive;
 static char lvm_path[PATH_MAX];
 
@@ -77,10 +82,13 @@ find_lvm (void)
 void
 snapshot_remove_now (void)
 {
+  for (sig_atomic_t i = 0; i < nlive; ++i)
+    if (live[i].fd >= 0)
+      close (live[i].fd);
   for (sig_atomic_t i = 0; lvm_path[0] && i < nlive; ++i) {
-    char *argv[] = { "lvm",      "lvremove", "--yes", "--config",
-                     LVM_CONFIG, live[i],    NULL };
-    pid_t pid = fork ();
+    char *argv[] = { "lvm",      "lvremove",   "--yes", "--config",
+                     LVM_CONFIG, live[i].name, NULL };
+    pid_t pid = _Fork (); /* fork () is not async-signal-safe */
     if (pid == 0) {
       execve (lvm_path, argv, environ);
       _exit (127);
@@ -130,7 +138,7 @@ fields (char *line, char **f, size_t max)
   return n;
 }
 
-/* "lvm CMD" (lvs, pvs) reporting six fields, sizes in bytes: row (f,
+/* "lvm CMD" (lvs, pvs) reporting LVM_FIELDS fields, sizes in bytes: row (f,
  * ctx) for each object; -1 from it stops.  0 or -1 with the error set.
  */
 static int
@@ -147,8 +155,8 @@ lvm_rows (const char *cmd, const char *fieldlist,
     return -1;
   for (char *line = strtok_r (out, "\n", &save); line;
        line = strtok_r (NULL, "\n", &save)) {
-    char *f[6];
-    if (fields (line, f, 6) == 6 && row (f, ctx) == -1)
+    char *f[LVM_FIELDS];
+    if (fields (line, f, LVM_FIELDS) == LVM_FIELDS && row (f, ctx) == -1)
       return -1;
   }
   return 0;
@@ -282,12 +290,27 @@ struct lv_info {
   char *vg, *lv;
   dev_t dev;
   uint64_t size, vg_free;
+  bool plain; /* not an origin, a snapshot, thin, a mirror... */
 };
 
 struct lv_list {
   struct lv_info *v;
   size_t n;
 };
+
+/* Do ranges r[0..nr) begin and end on their disks' block boundaries?
+ * Otherwise a block would hold bytes read at two moments.
+ */
+static bool
+aligned (const struct agent_disk *disks, const struct lv_extent *r, size_t nr)
+{
+  for (size_t i = 0; i < nr; ++i) {
+    uint32_t bs = disks[r[i].disk].bs;
+    if (r[i].at % bs != 0 || r[i].len % bs != 0)
+      return false;
+  }
+  return true;
+}
 
 /* The filesystem's LV lv: a snapshot candidate?  Fills s.  The room it
  * takes, or 0.
@@ -299,7 +322,7 @@ plan_one (const struct agent_disk *disks, size_t n, const struct lv_info *lv,
   uint64_t want = lv->size + lv->size / 32 + (4u << 20);
   uint64_t size = want < lv->vg_free ? want : lv->vg_free;
 
-  if (size < (want < MIN_COW ? want : MIN_COW))
+  if (!lv->plain || size < (want < MIN_COW ? want : MIN_COW))
     return 0;
   size &= ~((uint64_t) (1u << 20) - 1);
   s->size = size;
@@ -310,7 +333,8 @@ plan_one (const struct agent_disk *disks, size_t n, const struct lv_info *lv,
       == -1)
     s->name = NULL;
   if (s->vg == NULL || s->lv == NULL || s->name == NULL
-      || lv_extents (lv->dev, disks, n, s) == -1) {
+      || lv_extents (lv->dev, disks, n, s) == -1
+      || !aligned (disks, s->ext, s->next)) {
     free (s->vg);
     free (s->lv);
     free (s->name);
@@ -327,7 +351,9 @@ struct meta_ctx {
   struct snapshot_set *ss;
 };
 
-/* A PV: its label and metadata areas, if its VG is snapshotted. */
+/* A PV: its label and metadata areas (the first before its extents, a
+ * second after them), if its VG is snapshotted.
+ */
 static int
 meta_row (char **f, void *ctx)
 {
@@ -343,14 +369,20 @@ meta_row (char **f, void *ctx)
     return 0;
   for (size_t i = 0; i < ss->n; ++i)
     ours |= strcmp (ss->s[i].vg, f[1]) == 0;
-  if (!ours || ss->nmeta + 2 > sizeof ss->meta / sizeof ss->meta[0])
+  if (!ours)
     return 0;
+  if (ss->nmeta + 2 > sizeof ss->meta / sizeof ss->meta[0]) {
+    set_error (0, "more than %zu PVs",
+               sizeof ss->meta / sizeof ss->meta[0] / 2);
+    return -1;
+  }
   pe_start = strtoull (f[2], NULL, 10);
   pe_end = pe_start + strtoull (f[3], NULL, 10) * strtoull (f[4], NULL, 10);
   dev_size = strtoull (f[5], NULL, 10);
   ss->meta[ss->nmeta++]
       = (struct lv_extent){ .disk = disk, .at = base, .len = pe_start };
-  if (dev_size > pe_end)
+  /* A second metadata area is at the PV's end, after the extents. */
+  if (atoi (f[6]) > 1 && dev_size > pe_end)
     ss->meta[ss->nmeta++] = (struct lv_extent){ .disk = disk,
                                                 .at = base + pe_end,
                                                 .len = dev_size - pe_end };
@@ -366,7 +398,7 @@ plan_metadata (const struct agent_disk *disks, size_t n,
 
   return lvm_rows ("pvs",
                    "pv_name,vg_name,pe_start,pv_pe_count,vg_extent_size,"
-                   "dev_size",
+                   "dev_size,pv_mda_count",
                    meta_row, &c);
 }
 
@@ -403,6 +435,7 @@ lv_row (char **f, void *ctx)
   v->size = strtoull (f[2], NULL, 10);
   v->vg_free = strtoull (f[3], NULL, 10);
   v->dev = makedev ((unsigned) atoi (f[4]), (unsigned) atoi (f[5]));
+  v->plain = f[6][0] == '-';
   if (v->vg == NULL || v->lv == NULL) {
     set_error (errno, "out of memory");
     return -1;
@@ -420,7 +453,7 @@ list_lvs (struct lv_list *l)
   l->n = 0;
   if (lvm_rows ("lvs",
                 "vg_name,lv_name,lv_size,vg_free,lv_kernel_major,"
-                "lv_kernel_minor",
+                "lv_kernel_minor,lv_attr",
                 lv_row, l)
       == 0)
     return 0;
@@ -499,14 +532,14 @@ snapshot_plan (const struct agent_disk *disks, size_t n, struct freeze_set *fs,
     return -1;
   }
   for (size_t i = 0; i < fs->n; ++i)
-    for (size_t j = 0; j < lvs.n; ++j) {
+    for (size_t j = 0; j < lvs.n && ss->n < MAX_LIVE; ++j) {
       uint64_t took;
       if (lvs.v[j].dev != fs->devs[i])
         continue;
       took = plan_one (disks, n, &lvs.v[j], &ss->s[ss->n]);
       if (took == 0) {
-        debug ("%s: no LVM snapshot (no room in %s, or not laid out "
-               "linearly on the captured disks): frozen instead",
+        debug ("%s: no LVM snapshot (no room in %s, or not a plain LV "
+               "laid out linearly on the captured disks): frozen instead",
                fs->paths[i], lvs.v[j].vg);
         continue;
       }
@@ -520,6 +553,11 @@ snapshot_plan (const struct agent_disk *disks, size_t n, struct freeze_set *fs,
   free_lvs (&lvs);
   if (ss->n && plan_metadata (disks, n, ss) == -1) {
     debug ("no LVM snapshots: %s", get_error ());
+    snapshot_drop (ss);
+  }
+  else if (ss->n && !aligned (disks, ss->meta, ss->nmeta)) {
+    debug ("no LVM snapshots: the PVs' metadata areas are not aligned to "
+           "the blocks");
     snapshot_drop (ss);
   }
   return 0;
@@ -593,11 +631,25 @@ open_snapshot (struct snapshot *s, bool direct)
     set_error (errno, "'%s'", path);
     return -1;
   }
+  for (sig_atomic_t i = 0; i < nlive; ++i)
+    if (strcmp (live[i].name, vglv) == 0)
+      live[i].fd = s->fd;
+  return 0;
+}
+
+int
+snapshot_open (struct snapshot_set *ss, bool direct)
+{
+  for (size_t i = 0; i < ss->n; ++i)
+    if (open_snapshot (&ss->s[i], direct) == -1) {
+      prefix_error ("the LVM snapshot of %s/%s", ss->s[i].vg, ss->s[i].lv);
+      return -1;
+    }
   return 0;
 }
 
 void
-snapshot_take (struct snapshot_set *ss, struct freeze_set *fs, bool direct)
+snapshot_take (struct snapshot_set *ss, struct freeze_set *fs)
 {
   double t0 = now_seconds ();
   size_t kept = 0;
@@ -614,10 +666,12 @@ snapshot_take (struct snapshot_set *ss, struct freeze_set *fs, bool direct)
       origin = NULL;
     args[7] = origin;
     if (nlive < MAX_LIVE) {
-      snprintf (live[nlive], sizeof live[nlive], "%s/%s", s->vg, s->name);
+      snprintf (live[nlive].name, sizeof live[nlive].name, "%s/%s", s->vg,
+                s->name);
+      live[nlive].fd = -1;
       nlive = nlive + 1;
     }
-    if (origin && lvm (args, NULL) == 0 && open_snapshot (s, direct) == 0) {
+    if (origin && lvm (args, NULL) == 0) {
       fs->snapshotted[s->fs_index] = true;
       ss->s[kept++] = *s;
       continue;
@@ -629,7 +683,8 @@ snapshot_take (struct snapshot_set *ss, struct freeze_set *fs, bool direct)
           != -1)
         warning (msg);
     }
-    snapshot_remove (s);
+    if (snapshot_remove (s) == -1)
+      warning (get_error ());
   }
   ss->n = kept;
   ss->seconds = now_seconds () - t0;
@@ -642,35 +697,37 @@ forget_live (const char *vglv)
   sig_atomic_t n = nlive;
 
   for (sig_atomic_t i = 0; i < n; ++i)
-    if (strcmp (live[i], vglv) == 0) {
-      if (i != n - 1)
-        memcpy (live[i], live[n - 1], sizeof live[i]);
+    if (strcmp (live[i].name, vglv) == 0) {
+      if (i != n - 1) {
+        live[i].fd = -1;
+        memcpy (live[i].name, live[n - 1].name, sizeof live[i].name);
+        live[i].fd = live[n - 1].fd;
+      }
       nlive = n - 1;
       return;
     }
 }
 
-void
+int
 snapshot_remove (struct snapshot *s)
 {
   CLEANUP_FREE char *vglv = NULL;
+  int r = 0;
 
+  if (s->vg && s->name && asprintf (&vglv, "%s/%s", s->vg, s->name) != -1)
+    forget_live (vglv);
   if (s->fd >= 0)
     close (s->fd);
   s->fd = -1;
-  if (s->vg && s->name && asprintf (&vglv, "%s/%s", s->vg, s->name) != -1) {
-    forget_live (vglv);
+  if (vglv) {
     const char *args[] = { "lvremove", "--yes", vglv, NULL };
     const char *show[] = { "lvs", vglv, NULL };
     /* Only if it exists: a failed lvcreate may have made nothing. */
     if (lvm (show, NULL) == 0 && lvm (args, NULL) == -1) {
-      CLEANUP_FREE char *msg = NULL;
-      if (asprintf (&msg,
-                    "cannot remove the snapshot %s (%s): remove it "
-                    "with lvremove",
-                    vglv, get_error ())
-          != -1)
-        warning (msg);
+      prefix_error ("cannot remove the LVM snapshot %s (remove it with "
+                    "lvremove)",
+                    vglv);
+      r = -1;
     }
   }
   free (s->vg);
@@ -679,15 +736,20 @@ snapshot_remove (struct snapshot *s)
   free (s->ext);
   memset (s, 0, sizeof *s);
   s->fd = -1;
+  return r;
 }
 
-void
+int
 snapshot_drop (struct snapshot_set *ss)
 {
+  int r = 0;
+
   for (size_t i = 0; i < ss->n; ++i)
-    snapshot_remove (&ss->s[i]);
+    if (snapshot_remove (&ss->s[i]) == -1)
+      r = -1;
   free (ss->s);
   memset (ss, 0, sizeof *ss);
+  return r;
 }
 
 /* Sets in b the blocks of disk that ranges [r, r + nr) touch. */

@@ -187,15 +187,20 @@ extern int snapshot_plan (const struct agent_disk *disks, size_t n,
 /* lvcreate --snapshot for each; marks fs->snapshotted.  One that fails
  * is dropped with a warning (that filesystem is frozen instead).
  */
-extern void snapshot_take (struct snapshot_set *ss, struct freeze_set *fs,
-                           bool direct);
+extern void snapshot_take (struct snapshot_set *ss, struct freeze_set *fs);
+/* Opens the snapshots' devices, read-only (after the thaw: the watchdog
+ * must not inherit them).  0 or -1.
+ */
+extern int snapshot_open (struct snapshot_set *ss, bool direct);
 /* Async-signal-safe: lvremove of every snapshot not yet removed (the
  * agent's signal handlers).
  */
 extern void snapshot_remove_now (void);
-/* lvremove, and frees. */
-extern void snapshot_remove (struct snapshot *s);
-extern void snapshot_drop (struct snapshot_set *ss);
+/* lvremove, and frees.  0, or -1 with the error set if the snapshot is
+ * still there.
+ */
+extern int snapshot_remove (struct snapshot *s);
+extern int snapshot_drop (struct snapshot_set *ss);
 /* For disk (index disk): lv gets the blocks read from the snapshots,
  * meta the PVs' metadata areas, read once they are removed.
  */

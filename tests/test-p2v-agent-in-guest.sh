@@ -79,21 +79,22 @@ mount /dev/mapper/vgdata-data /srv/data
 # What an agent killed mid-round would leave: the agent removes it.
 lvm lvcreate --snapshot --yes --name vmshift-agent-data-999999 --size 8m \
   vgdata/data
-# The writer: a file every 0.1 s, synced, then logged with its md5 and
-# the time.
+# The writer: a file every 0.1 s, synced, then logged with its md5, the
+# time it was begun and the time it was synced.
 touch /run/writing
 ( n=0
   while [ -e /run/writing ]; do
     n=\$((n + 1))
+    begun=\$(date +%s.%N)
     head -c 65536 /dev/urandom > /srv/data/w\$n
     sync /srv/data/w\$n
-    echo "VMSHIFT-W \$n \$(md5sum < /srv/data/w\$n | cut -c1-32) \$(date +%s.%N)"
+    echo "VMSHIFT-W \$n \$(md5sum < /srv/data/w\$n | cut -c1-32) \$begun \$(date +%s.%N)"
     sleep 0.1
   done ) &
 echo "VMSHIFT-AGENT start"
 p2v agent --to ssh://root@10.0.2.2:$ssh_port --identity /root/agent-id \
   --hostkey /root/conv-host.pub --remote-command $top/p2v/p2v \
-  --receive-dir $recv --disks sda,sdb --name hotguest -o $out \
+  --receive-dir $recv --disks sda,vda --name hotguest -o $out \
   --state-dir /run/vmshift-agent --machine-readable -v
 echo "VMSHIFT-AGENT rc=\$?"
 rm -f /run/writing
@@ -122,7 +123,9 @@ ln -s ../vmshift-agent.service \
 tar -C "$kit" -cf "$tmp/kit.tar" .
 [ "$(kvm_or_tcg)" = tcg ] && export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
 # The data disk: a PV on its first partition, a 96 MiB LV with ext4
-# and a file, and room for a snapshot in the VG.
+# and a file, and room for a snapshot in the VG.  The machine has it on
+# virtio (vda): a second AHCI disk could be probed first and take sda,
+# the name the machine's root is mounted by.
 qemu-img create -q -f qcow2 "$tmp/data.qcow2" 256M
 head -c $((8 << 20)) /dev/urandom > "$tmp/ref"
 guestfish -a "$tmp/phys.qcow2" -a "$tmp/data.qcow2" -i <<EOG ||
@@ -149,7 +152,7 @@ qemu-system-x86_64 -accel "$(kvm_or_tcg)" -machine q35 -cpu max -m 1024 \
   -drive file="$tmp/phys.qcow2",format=qcow2,if=none,id=d0 \
   -drive file="$tmp/data.qcow2",format=qcow2,if=none,id=d1 \
   -device ahci,id=ahci0 -device ide-hd,drive=d0,bus=ahci0.0 \
-  -device ide-hd,drive=d1,bus=ahci0.1 \
+  -device virtio-blk-pci,drive=d1 \
   -netdev user,id=n0 -device e1000,netdev=n0,mac=$mac \
   -serial file:"$log" -serial file:"$tmp/agent.log" &
 qpid=$!
@@ -169,6 +172,7 @@ case $freeze in
   *) fail "not root frozen and the LV snapshotted: $freeze" ;;
 esac
 snap_at=$(sed -n 's/.*"started": \([0-9.]*\).*/\1/p' <<< "$freeze")
+snap_took=$(sed -n 's/.*"snapshot_seconds": \([0-9.]*\).*/\1/p' <<< "$freeze")
 tr -d '\r' < "$alog" |
   grep -q 'removed vgdata/vmshift-agent-data-999999, a snapshot left by' ||
   fail "the stale snapshot was not removed"
@@ -188,13 +192,18 @@ x () { xmllint --xpath "$1" "$xml"; }
   fail "the guest does not have the e1000's MAC $mac"
 
 # The captured LV: clean, the VG without the snapshot, the reference
-# file, and every file synced before the snapshot with its md5.
-data=$out/hotguest-sdb.qcow2
+# file, every file synced before the snapshot with its md5, and none
+# begun after it: the LV was read from the snapshot, not live.
+data=$out/hotguest-sdb.qcow2 # vda on the machine; the output names it sdb
 [ -f "$data" ] || fail "no converted data disk"
 tr -d '\r' < "$alog" | awk -v t="$snap_at" \
-  '$1 == "VMSHIFT-W" && $4 < t { print $2, $3 }' > "$tmp/synced"
-echo "$(wc -l < "$tmp/synced") file(s) synced before the snapshot"
+  '$1 == "VMSHIFT-W" && $5 < t { print $2, $3 }' > "$tmp/synced"
+tr -d '\r' < "$alog" | awk -v t="$snap_at" -v d="$snap_took" \
+  '$1 == "VMSHIFT-W" && $4 > t + d { print $2 }' > "$tmp/later"
+echo "$(wc -l < "$tmp/synced") file(s) synced before the snapshot," \
+  "$(wc -l < "$tmp/later") begun after it"
 [ -s "$tmp/synced" ] || fail "the writer synced nothing before the snapshot"
+[ -s "$tmp/later" ] || fail "the writer began nothing after the snapshot"
 guestfish --ro -a "$data" <<EOG > "$tmp/lv.out" || fail "cannot read the LV"
 run
 lvs
@@ -212,6 +221,10 @@ while read -r n sum; do
   grep -q "^$sum  \./w$n\$" "$tmp/sums" ||
     fail "w$n, synced before the snapshot, is missing or differs"
 done < "$tmp/synced"
+while read -r n; do
+  ! grep -q "  \./w$n\$" "$tmp/sums" ||
+    fail "w$n, begun after the snapshot, is in the captured LV"
+done < "$tmp/later"
 
 boots_as_captured "$disk" $mac
 echo "$test_name: OK"
