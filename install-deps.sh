@@ -8,7 +8,8 @@ BUILD="gcc make pkg-config libguestfs-dev libvirt-dev libxml2-dev
   libext2fs-dev"
 RUN="libguestfs-tools linux-image-amd64 qemu-system-x86 qemu-utils ovmf
   libvirt-daemon-system libvirt-clients openssh-client openssh-server
-  busybox-static grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools"
+  busybox-static grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
+  lvm2"
 TEST="debootstrap zstd libxml2-utils valgrind python3 fdisk xfsprogs dosfstools
   cpio procps bc clang libclang-rt-14-dev"
 BENCH="virt-v2v libnbd-bin time"

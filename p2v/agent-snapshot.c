@@ -671,7 +671,9 @@ snapshot_take (struct snapshot_set *ss, struct freeze_set *fs)
       live[nlive].fd = -1;
       nlive = nlive + 1;
     }
+    s->tried = origin != NULL;
     if (origin && lvm (args, NULL) == 0) {
+      s->made = true;
       fs->snapshotted[s->fs_index] = true;
       ss->s[kept++] = *s;
       continue;
@@ -719,11 +721,11 @@ snapshot_remove (struct snapshot *s)
   if (s->fd >= 0)
     close (s->fd);
   s->fd = -1;
-  if (vglv) {
+  if (vglv && s->tried) {
     const char *args[] = { "lvremove", "--yes", vglv, NULL };
     const char *show[] = { "lvs", vglv, NULL };
-    /* Only if it exists: a failed lvcreate may have made nothing. */
-    if (lvm (show, NULL) == 0 && lvm (args, NULL) == -1) {
+    /* After a failed lvcreate, only if it made the LV all the same. */
+    if ((s->made || lvm (show, NULL) == 0) && lvm (args, NULL) == -1) {
       prefix_error ("cannot remove the LVM snapshot %s (remove it with "
                     "lvremove)",
                     vglv);

@@ -163,9 +163,10 @@ struct lv_extent {
 struct snapshot {
   char *vg, *lv, *name; /* the origin VG/LV; the snapshot's name */
   const char *mount;
-  size_t fs_index; /* in the freeze_set */
-  uint64_t size;   /* of its copy-on-write store */
-  int fd;          /* the snapshot device, read-only */
+  size_t fs_index;  /* in the freeze_set */
+  uint64_t size;    /* of its copy-on-write store */
+  int fd;           /* the snapshot device, read-only */
+  bool tried, made; /* lvcreate ran; it succeeded */
   struct lv_extent *ext;
   size_t next;
 };

@@ -14,7 +14,7 @@
 # The fixture is unchanged.
 source "$(dirname "$0")/functions.sh"
 source "$top/tests/p2v-functions.sh"
-requires qemu-system-x86_64 qemu-img guestfish xmllint ldd
+requires qemu-system-x86_64 qemu-img guestfish xmllint ldd lvm
 
 fx=$(fixture bios) || fail "no bios fixture"
 # shellcheck disable=SC1091
